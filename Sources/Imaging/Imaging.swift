@@ -1,0 +1,1 @@
+// Imaging module; see docs/ARCHITECTURE.md.

@@ -1,0 +1,1 @@
+// NeuralNetwork module; see docs/ARCHITECTURE.md.

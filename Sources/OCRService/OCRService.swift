@@ -1,0 +1,1 @@
+// OCRService module; see docs/ARCHITECTURE.md.

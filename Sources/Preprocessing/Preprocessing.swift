@@ -1,0 +1,1 @@
+// Preprocessing module; see docs/ARCHITECTURE.md.

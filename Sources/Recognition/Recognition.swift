@@ -1,0 +1,1 @@
+// Recognition module; see docs/ARCHITECTURE.md.

@@ -1,0 +1,4 @@
+import Testing
+@testable import NeuralNetwork
+
+@Test func moduleLinks() { #expect(Bool(true)) }

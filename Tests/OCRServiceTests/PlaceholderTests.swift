@@ -1,0 +1,4 @@
+import Testing
+@testable import OCRService
+
+@Test func moduleLinks() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import Preprocessing
+
+@Test func moduleLinks() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import Recognition
+
+@Test func moduleLinks() { #expect(Bool(true)) }

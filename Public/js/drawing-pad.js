@@ -242,14 +242,17 @@ export class DrawingPad {
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     const dpr = window.devicePixelRatio || 1;
     const pad = 4 * dpr;
+    // Stroke boxes bound the points, not the ink around them: widen them by half the pen so they clear the ink.
+    const inkMargin = this.#image ? 0 : (INK_WIDTH / 2) * pixelsPerUnit;
     const fontSize = Math.round(13 * dpr);
     ctx.font = `600 ${fontSize}px system-ui, sans-serif`;
     ctx.textBaseline = "middle";
     for (const { box, tag, selected } of this.#boxes) {
-      const x = (fit.x + box.x * fit.scale) * pixelsPerUnit - pad;
-      const y = (fit.y + box.y * fit.scale) * pixelsPerUnit - pad;
-      const w = box.width * fit.scale * pixelsPerUnit + 2 * pad;
-      const h = box.height * fit.scale * pixelsPerUnit + 2 * pad;
+      const margin = pad + inkMargin;
+      const x = (fit.x + box.x * fit.scale) * pixelsPerUnit - margin;
+      const y = (fit.y + box.y * fit.scale) * pixelsPerUnit - margin;
+      const w = box.width * fit.scale * pixelsPerUnit + 2 * margin;
+      const h = box.height * fit.scale * pixelsPerUnit + 2 * margin;
       ctx.strokeStyle = this.#colors.box;
       ctx.lineWidth = (selected ? 3 : 1.5) * dpr;
       ctx.setLineDash(selected ? [] : [6 * dpr, 4 * dpr]);

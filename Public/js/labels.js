@@ -23,10 +23,10 @@ export function spokenName(label) {
   return `the digit ${label}`;
 }
 
-/** Whole percent for most values, one decimal near the ends so 99.8 % is not shown as 100 %. */
+/** Whole percent, except near the ends: 99.8 % must not read as 100 %, nor 0.3 % as nothing. */
 export function formatPercent(confidence) {
   const p = Math.max(0, Math.min(1, confidence)) * 100;
-  if (p >= 99.5 && p < 100) return `${p.toFixed(1)} %`;
-  if (p > 0 && p < 1) return `${p.toFixed(1)} %`;
+  if (p >= 99.5 && p < 100) return `${(Math.floor(p * 10) / 10).toFixed(1)} %`;
+  if (p > 0 && p < 0.5) return "< 1 %";
   return `${Math.round(p)} %`;
 }

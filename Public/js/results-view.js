@@ -6,6 +6,9 @@ import { DEFAULT_CLASSES, barName, formatPercent, spokenName, symbolFor } from "
 
 const $ = (id) => document.getElementById(id);
 
+/** Below this the verdict is worded as a guess: the network is choosing between several classes. */
+const UNSURE = 0.6;
+
 export class ResultsView {
   #panel = $("result");
   #label = $("verdict-label");
@@ -96,7 +99,9 @@ export class ResultsView {
       this.#setVerdict(answer.label === "scribble" ? "scribble" : symbolFor(answer.label), answer.label === "scribble");
       this.#caption.textContent = answer.label === "scribble"
         ? `Not a digit, star or smiley: looks like a scribble (${formatPercent(answer.confidence)} sure)`
-        : `Looks like ${spokenName(answer.label)}, ${formatPercent(answer.confidence)} sure`;
+        : answer.confidence < UNSURE
+          ? `Perhaps ${spokenName(answer.label)}, but only ${formatPercent(answer.confidence)} sure`
+          : `Looks like ${spokenName(answer.label)}, ${formatPercent(answer.confidence)} sure`;
       this.#reading.hidden = true;
       this.#glyphList.replaceChildren();
     }

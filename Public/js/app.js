@@ -25,6 +25,7 @@ const fileInput = $("file");
 let mode = document.querySelector('input[name="mode"]:checked')?.value === "multi" ? "multi" : "single";
 let upload = null; // the File shown on the pad, posted as-is
 let lastAnswer = null;
+let lastAnswerMode = mode;
 let selectedGlyph = 0;
 let debounceTimer = 0;
 let retryTimer = 0;
@@ -113,7 +114,10 @@ void fetchModelInfo().then((info) => {
   }
   footer.textContent = `Model: ${info.name} ${info.version}`;
   if (info.classes.length > 0) view.setClasses(info.classes);
-  if (lastAnswer) view.showAnswer(lastAnswer, mode, selectedGlyph, { announce: false });
+  if (lastAnswer) {
+    view.showAnswer(lastAnswer, lastAnswerMode, 0, { announce: false });
+    view.selectGlyph(lastAnswer, selectedGlyph);
+  }
 });
 
 updateControls();
@@ -157,7 +161,7 @@ async function openFile(file) {
 function selectGlyph(index) {
   if (!lastAnswer) return;
   selectedGlyph = index;
-  view.showAnswer(lastAnswer, mode, selectedGlyph, { announce: false });
+  view.selectGlyph(lastAnswer, selectedGlyph);
   showBoxes();
 }
 
@@ -187,6 +191,7 @@ function send() {
     (answer) => {
       retries = 0;
       lastAnswer = answer;
+      lastAnswerMode = requestMode;
       selectedGlyph = 0;
       view.showAnswer(answer, requestMode, selectedGlyph, { source: request.source });
       showBoxes();

@@ -120,6 +120,17 @@ export class ResultsView {
     if (announce) this.#announce(spokenAnswer(answer, mode));
   }
 
+  /** In number mode, shows another glyph's bars and preview; the chips stay, so keyboard focus stays on them. */
+  selectGlyph(answer, index) {
+    const glyph = answer.glyphs[index];
+    if (!glyph) return;
+    for (const [i, chip] of [...this.#glyphList.querySelectorAll(".glyph-chip")].entries()) {
+      chip.setAttribute("aria-pressed", i === index ? "true" : "false");
+    }
+    this.#fillBars(glyph.top);
+    this.#setPreview(glyph.preview ?? null);
+  }
+
   /** Shows a worded problem; the previous answer stays visible but dimmed, since it no longer applies. */
   showProblem(problem) {
     this.#message.textContent = problem.message;

@@ -160,10 +160,10 @@ def test_number_mode_reads_two_digits_and_boxes_them(driver, base_url):
     assert driver.find_element(By.ID, "verdict-label").text == "24"
     chips = driver.find_elements(By.CSS_SELECTOR, "#glyph-list .glyph-chip")
     assert [c.find_element(By.CSS_SELECTOR, ".glyph-symbol").text for c in chips] == ["2", "4"]
-    # Choosing the second glyph shows its own bars.
+    # Choosing the second glyph shows its own bars, and keeps the chip (and keyboard focus) in place.
     chips[1].click()
     WebDriverWait(driver, 5).until(lambda d: max(bar_values(d), key=bar_values(d).get) == "4")
-    assert chips[1].get_attribute("aria-pressed") == "true"
+    assert [c.get_attribute("aria-pressed") for c in chips] == ["false", "true"]
 
 
 def test_uploading_a_png_posts_the_file(driver, base_url, tmp_path):
@@ -173,6 +173,23 @@ def test_uploading_a_png_posts_the_file(driver, base_url, tmp_path):
     answer = wait_for_answer(driver, 0, "image")
     assert answer["label"] == "7"
     assert_preview_shown(driver)
+
+
+def test_dropping_a_png_on_the_canvas_posts_the_file(driver, base_url, tmp_path):
+    open_page(driver, base_url)
+    data = base64.b64encode(seven_png(tmp_path / "seven.png").read_bytes()).decode()
+    # WebDriver cannot drag a file from the desktop; the same drop events are dispatched with a real File.
+    driver.execute_script(
+        """const bytes = Uint8Array.from(atob(arguments[0]), (c) => c.charCodeAt(0));
+           const transfer = new DataTransfer();
+           transfer.items.add(new File([bytes], 'seven.png', { type: 'image/png' }));
+           const canvas = document.getElementById('pad');
+           for (const type of ['dragenter', 'dragover', 'drop']) {
+             canvas.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer }));
+           }""", data)
+    answer = wait_for_answer(driver, 0, "image")
+    assert answer["label"] == "7"
+    assert "is-dropping" not in driver.find_element(By.ID, "pad-frame").get_attribute("class")
 
 
 def test_undo_clear_and_ctrl_z(driver, base_url):
@@ -219,10 +236,12 @@ def test_screenshots_desktop_and_mobile(driver, base_url, screenshot_dir):
         assert driver.save_screenshot(str(desktop))
         save_full_page(driver, screenshot_dir / "desktop-full.png")
 
-        emulate(driver, 390, 844, scale=2, mobile=True)
-        open_page(driver, base_url)
-        width = driver.execute_script("return document.documentElement.scrollWidth")
-        assert width <= 390, f"the page scrolls sideways at 390 px: {width} px wide"
+        # Usable down to 360 px: nothing may stick out sideways.
+        for phone_width in (360, 390):
+            emulate(driver, phone_width, 844, scale=2, mobile=True)
+            open_page(driver, base_url)
+            width = driver.execute_script("return document.documentElement.scrollWidth")
+            assert width <= phone_width, f"the page scrolls sideways at {phone_width} px: {width} px wide"
         draw(driver, load_fixture("seven")["strokes"], pointer=interaction.POINTER_TOUCH)
         wait_for_answer(driver, 0, "2 strokes")
         mobile = screenshot_dir / "mobile.png"

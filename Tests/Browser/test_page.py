@@ -8,6 +8,7 @@ Run: python -m pytest Tests/Browser -q   (or scripts/browser-test.sh, which inst
 from __future__ import annotations
 
 import base64
+import time
 import urllib.request
 from pathlib import Path
 
@@ -173,6 +174,29 @@ def test_uploading_a_png_posts_the_file(driver, base_url, tmp_path):
     answer = wait_for_answer(driver, 0, "image")
     assert answer["label"] == "7"
     assert_preview_shown(driver)
+
+
+def test_a_late_answer_never_replaces_a_newer_one(driver, base_url):
+    open_page(driver, base_url)
+    # Hold the first recognition answer back for 2 s, and ignore the page's abort, so that the
+    # real server's answer to the old drawing really does arrive after the newer one.
+    driver.execute_script(
+        """const realFetch = window.fetch.bind(window);
+           let first = true;
+           window.fetch = (url, init = {}) => {
+             if (!first || !String(url).includes('recognize')) return realFetch(url, init);
+             first = false;
+             const { signal, ...rest } = init;
+             return realFetch(url, rest).then((r) => new Promise((done) => setTimeout(() => done(r), 2000)));
+           };""")
+    draw(driver, load_fixture("seven")["strokes"][:1])
+    WebDriverWait(driver, 5).until(lambda d: panel(d)["state"] == "busy")
+    driver.find_element(By.ID, "clear").click()
+    draw(driver, load_fixture("star")["strokes"])
+    answer = wait_for_answer(driver, 0, "1 strokes")
+    assert answer["label"] == "star"
+    time.sleep(2.5)  # long after the held-back answer has been delivered
+    assert panel(driver) == answer
 
 
 def test_dropping_a_png_on_the_canvas_posts_the_file(driver, base_url, tmp_path):

@@ -64,8 +64,8 @@ def suppress(img: np.ndarray) -> np.ndarray:
     return np.clip((x - low) / (peak - low), np.float32(0), np.float32(1)).astype(np.float32)
 
 
-def crop_scale_centre(x: np.ndarray) -> np.ndarray:
-    """Steps 4-6 on a suppressed image: crop to ink, area-scale into 20 px, paste by centre of mass."""
+def scale_glyph(x: np.ndarray) -> tuple[np.ndarray, np.float32, np.float32]:
+    """Steps 4-5 and the centre of mass: (ow x oh glyph, cx, cy) for a suppressed image."""
     ys, xs = np.nonzero(x > 0)
     if len(ys) == 0:
         raise EmptyImage("nothing to crop")
@@ -79,6 +79,13 @@ def crop_scale_centre(x: np.ndarray) -> np.ndarray:
     total = np.float32(glyph.sum(dtype=np.float32))
     cx = np.float32((glyph.sum(axis=0, dtype=np.float32) * (np.arange(ow, dtype=np.float32) + 0.5)).sum(dtype=np.float32) / total)
     cy = np.float32((glyph.sum(axis=1, dtype=np.float32) * (np.arange(oh, dtype=np.float32) + 0.5)).sum(dtype=np.float32) / total)
+    return glyph, cx, cy
+
+
+def crop_scale_centre(x: np.ndarray) -> np.ndarray:
+    """Steps 4-6 on a suppressed image: crop to ink, area-scale into 20 px, paste by centre of mass."""
+    glyph, cx, cy = scale_glyph(x)
+    oh, ow = glyph.shape
     ox = min(max(cround(np.float32(14) - cx), 0), SIDE - ow)
     oy = min(max(cround(np.float32(14) - cy), 0), SIDE - oh)
     out = np.zeros((SIDE, SIDE), dtype=np.float32)

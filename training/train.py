@@ -33,14 +33,14 @@ def parse_args(argv=None):
     p.add_argument("--quickdraw", default=DEFAULT_QUICKDRAW, help="folder with star/smiley_face/square .npy")
     p.add_argument("--out", default="Models", help="where glyphnet.safetensors/.json are written")
     p.add_argument("--runs", default=RUNS, help="checkpoints and cached generated sets (not committed)")
-    p.add_argument("--epochs", type=int, default=16)
+    p.add_argument("--epochs", type=int, default=28)
     p.add_argument("--per-class", type=int, default=5000, help="samples per class per epoch")
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--scribbles", type=int, default=9000, help="generated scribble candidates for training")
     p.add_argument("--scribbles-val", type=int, default=1500)
-    p.add_argument("--filter-batches", type=int, default=400, help="training batches of the filter model")
+    p.add_argument("--filter-batches", type=int, default=800, help="training batches of the filter model")
     p.add_argument("--filter-threshold", type=float, default=0.9,
                    help="discard a generated scribble the filter model gives this much confidence")
     p.add_argument("--limit", type=int, default=None, help="use only the first N images of each source (smoke)")
@@ -137,10 +137,12 @@ def main(argv=None):
     scrib_train, ptr = filter_scribbles(filt, cands, mean, std, a.filter_threshold)
     vcands, _ = generate(a.scribbles_val, seed=a.seed + 200)
     scrib_val, _ = filter_scribbles(filt, vcands, mean, std, a.filter_threshold)
+    # Squares are human drawings of a non-class and stay in whole, even those the filter takes for a "0".
     square_train = preprocess_set(raw.doodles_train["square"])
-    square_train, _ = filter_scribbles(filt, square_train, mean, std, a.filter_threshold)
-    print(f"scribbles kept: train {len(scrib_train)}/{len(cands)}, val {len(scrib_val)}/{len(vcands)}, "
-          f"squares {len(square_train)}/{len(raw.doodles_train['square'])}", flush=True)
+    _, psq = filter_scribbles(filt, square_train, mean, std, a.filter_threshold)
+    print(f"scribbles kept: train {len(scrib_train)}/{len(cands)}, val {len(scrib_val)}/{len(vcands)}; "
+          f"squares the filter is confident about (kept anyway): {(psq >= a.filter_threshold).sum()}/{len(psq)}",
+          flush=True)
     np.savez_compressed(os.path.join(a.runs, "scribbles.npz"), train=scrib_train, val=scrib_val)
     scribble = np.concatenate([square_train, scrib_train])
 

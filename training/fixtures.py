@@ -3,9 +3,10 @@
 - golden.json: normalized inputs and the float32 logits PyTorch computes in eval mode;
 - strokes_parity.json: stroke lists and the rasteriser's output;
 - preprocess_parity.json: grey images and their 28x28 result of steps 2-6.
-Cases are chosen away from rounding ties (a value within 1e-3 of x.5 before
-`round`), so an implementation in float32 with another summation order cannot
-legitimately land on the other side.
+Cases are chosen away from rounding ties (the scaled size within 1e-3 of x.5,
+or the centre of mass near a boundary of its 1/1024 snapping grid), so an
+implementation in float32 with another summation order cannot legitimately
+land on the other side.
 """
 
 from __future__ import annotations
@@ -34,9 +35,9 @@ def _dump(obj, path: str) -> None:
         f.write("\n")
 
 
-def _near_tie(v: float) -> bool:
+def _near_tie(v: float, tol: float = TIE) -> bool:
     frac = v - math.floor(v)
-    return abs(frac - 0.5) < TIE
+    return abs(frac - 0.5) < tol
 
 
 def tie_free(img: np.ndarray) -> bool:
@@ -47,8 +48,12 @@ def tie_free(img: np.ndarray) -> bool:
     s = BOX / max(w, h)
     if _near_tie(w * s) or _near_tie(h * s):
         return False
-    _, cx, cy = scale_glyph(x)
-    return not (_near_tie(14 - float(cx)) or _near_tie(14 - float(cy)))
+    glyph, _, _ = scale_glyph(x)
+    # The raw centre must not sit near a snapping boundary of the 1/1024 grid.
+    total = glyph.sum(dtype=np.float64)
+    cx = (glyph.sum(0, dtype=np.float64) * (np.arange(glyph.shape[1]) + 0.5)).sum() / total
+    cy = (glyph.sum(1, dtype=np.float64) * (np.arange(glyph.shape[0]) + 0.5)).sum() / total
+    return not (_near_tie(cx * 1024, 0.02) or _near_tie(cy * 1024, 0.02))
 
 
 STROKE_CASES = [

@@ -79,7 +79,12 @@ def scale_glyph(x: np.ndarray) -> tuple[np.ndarray, np.float32, np.float32]:
     total = np.float32(glyph.sum(dtype=np.float32))
     cx = np.float32((glyph.sum(axis=0, dtype=np.float32) * (np.arange(ow, dtype=np.float32) + 0.5)).sum(dtype=np.float32) / total)
     cy = np.float32((glyph.sum(axis=1, dtype=np.float32) * (np.arange(oh, dtype=np.float32) + 0.5)).sum(dtype=np.float32) / total)
-    return glyph, cx, cy
+    return glyph, snap(cx), snap(cy)
+
+
+def snap(c) -> np.float32:
+    """Centre snapped to 1/1024 so a symmetric glyph's exact half-pixel centre cannot tie (step 6)."""
+    return np.float32(math.floor(float(c) * 1024 + 0.5) / 1024)
 
 
 def crop_scale_centre(x: np.ndarray) -> np.ndarray:

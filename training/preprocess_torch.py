@@ -87,6 +87,7 @@ def preprocess_batch(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     centres = torch.arange(BOX, dtype=torch.float32) + 0.5
     cx = (glyph.sum(dim=1) * centres).sum(dim=1) / total
     cy = (glyph.sum(dim=2) * centres).sum(dim=1) / total
+    cx, cy = _round(cx * 1024) / 1024, _round(cy * 1024) / 1024  # the contract's snap against ties
     ox = torch.minimum(_round(14 - cx).clamp(min=0), SIDE - ow).long()
     oy = torch.minimum(_round(14 - cy).clamp(min=0), SIDE - oh).long()
     out = _paste_matrix(oy) @ glyph @ _paste_matrix(ox).transpose(1, 2)

@@ -90,3 +90,13 @@ def test_safetensors_round_trip_gives_the_same_logits(tmp_path):
     raw = path.read_bytes()
     n = int.from_bytes(raw[:8], "little")
     assert (8 + n) % 8 == 0 and b'"F32"' in raw[8:8 + n]
+
+
+def test_safetensors_file_reads_with_the_reference_library(tmp_path):
+    st = pytest.importorskip("safetensors.torch")
+    m = GlyphNet()
+    path = tmp_path / "m.safetensors"
+    write_safetensors(m.named_state(), str(path), {"format": "pt"})
+    loaded = st.load_file(str(path))
+    assert set(loaded) == set(m.named_state())
+    assert all(torch.equal(loaded[k], v) for k, v in m.named_state().items())

@@ -33,15 +33,15 @@ def parse_args(argv=None):
     p.add_argument("--quickdraw", default=DEFAULT_QUICKDRAW, help="folder with star/smiley_face/square .npy")
     p.add_argument("--out", default="Models", help="where glyphnet.safetensors/.json are written")
     p.add_argument("--runs", default=RUNS, help="checkpoints and cached generated sets (not committed)")
-    p.add_argument("--epochs", type=int, default=28)
+    p.add_argument("--epochs", type=int, default=24)
     p.add_argument("--per-class", type=int, default=5000, help="samples per class per epoch")
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--scribbles", type=int, default=9000, help="generated scribble candidates for training")
-    p.add_argument("--scribbles-val", type=int, default=1500)
-    p.add_argument("--filter-batches", type=int, default=800, help="training batches of the filter model")
-    p.add_argument("--filter-threshold", type=float, default=0.9,
+    p.add_argument("--scribbles", type=int, default=18000, help="generated scribble candidates for training")
+    p.add_argument("--scribbles-val", type=int, default=3000)
+    p.add_argument("--filter-batches", type=int, default=1200, help="training batches of the filter model")
+    p.add_argument("--filter-threshold", type=float, default=0.5,
                    help="discard a generated scribble the filter model gives this much confidence")
     p.add_argument("--limit", type=int, default=None, help="use only the first N images of each source (smoke)")
     return p.parse_args(argv)
@@ -164,6 +164,9 @@ def main(argv=None):
         if score >= best["score"]:
             best.update(score=score, epoch=epoch + 1, acc=acc,
                         state={k: v.clone() for k, v in model.state_dict().items()})
+            # Saved as it improves, so a run cut short still leaves its best model behind.
+            torch.save({"state": best["state"], "mean": mean, "std": std, "epoch": epoch + 1},
+                       os.path.join(a.runs, "glyphnet-best.pt"))
 
     train_loop(model, pools, mean, std, a.epochs, a.per_class, a.batch, a.lr, a.seed, "glyphnet", on_epoch)
     seconds = time.time() - t0

@@ -122,6 +122,7 @@ def main(argv=None):
     with open(os.path.join(a.models, f"{NAME}.json"), "w") as f:
         json.dump(manifest, f, indent=2)
         f.write("\n")
+    os.makedirs(a.out, exist_ok=True)
     confusion_png(m, os.path.join(a.out, "confusion.png"))
     examples = [(i, j, x[(y == i) & (pred == j)][:8]) for i, j, _ in pairs]
     pairs_png(examples, os.path.join(a.out, "confused_pairs.png"))

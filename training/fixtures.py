@@ -84,8 +84,10 @@ def preprocess_cases(mnist_dir: str, quickdraw_dir: str) -> list:
     pick = lambda arr: next(a.astype(np.float32) / 255 for a in arr[:50] if tie_free(a.astype(np.float32) / 255))
     rng = np.random.default_rng(7)
     paper = 0.92 - 0.8 * pick(test[50:100]) + rng.normal(0, 0.02, (28, 28))
+    # A wide, off-centre box stroke on a 40x24 image: the crop, not the frame, decides the scale.
+    box = render_strokes([[[0, 0], [40, 0], [40, 20], [0, 20], [0, 0]]])[::4, ::4]
     wide = np.zeros((24, 40), np.float32)
-    wide[4:20, 6:34] = render_strokes([[[0, 0], [40, 0], [40, 20], [0, 20], [0, 0]]])[::3, ::3][:16, :28]
+    wide[3:3 + box.shape[0], 14:14 + box.shape[1]] = box
     cases = [
         ("rendered star strokes", render_strokes(STROKE_CASES[2])),
         ("rendered crossed seven", render_strokes(STROKE_CASES[3])),

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from . import SCRIBBLE, SMILEY, STAR
-from .augment import augment
+from .augment import AugmentConfig, augment
 from .common import RUNS, eval_splits, predict, preprocess_set, split_accuracies
 from .datasets import DEFAULT_MNIST, DEFAULT_QUICKDRAW, load_all
 from .export import write_model
@@ -44,6 +44,10 @@ def parse_args(argv=None):
     p.add_argument("--filter-threshold", type=float, default=0.5,
                    help="discard a generated scribble the filter model gives this much confidence")
     p.add_argument("--limit", type=int, default=None, help="use only the first N images of each source (smoke)")
+    p.add_argument("--init", default=None, help="fine-tune from this checkpoint (keeps its normalization)")
+    p.add_argument("--reuse-scribbles", action="store_true",
+                   help="take the generated scribbles from RUNS/scribbles.npz instead of stages 1-2")
+    p.add_argument("--mild", action="store_true", help="milder augmentation (for a short low-LR fine-tune)")
     return p.parse_args(argv)
 
 
@@ -72,7 +76,8 @@ def balanced_batches(pools: list, per_class: int, batch: int, rng: np.random.Gen
         yield everything[picks[i:i + batch]], labels[i:i + batch]
 
 
-def train_loop(model, pools, mean, std, epochs, per_class, batch, lr, seed, label, on_epoch=None):
+def train_loop(model, pools, mean, std, epochs, per_class, batch, lr, seed, label, on_epoch=None,
+               cfg: AugmentConfig = AugmentConfig()):
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)
     steps = epochs * (len(pools) * per_class // batch)
@@ -83,7 +88,7 @@ def train_loop(model, pools, mean, std, epochs, per_class, batch, lr, seed, labe
         model.train()
         run_loss, n = 0.0, 0
         for xs, ys in balanced_batches(pools, per_class, batch, rng):
-            x = augment(xs.float() / 255.0 if xs.dtype == torch.uint8 else xs, gen)
+            x = augment(xs.float() / 255.0 if xs.dtype == torch.uint8 else xs, gen, cfg)
             x = ((x - mean) / std).unsqueeze(1)
             loss = F.cross_entropy(model(x), ys, label_smoothing=0.05)
             opt.zero_grad(set_to_none=True)
@@ -110,6 +115,27 @@ def norm_stats(pools) -> tuple[float, float]:
     return float(m), float(np.sqrt(sq - m * m))
 
 
+def make_scribbles(a, pools12, mean, std, square_train):
+    """Stages 1-2: a short 12-class filter model, then generated scribbles it does not recognise."""
+    print("stage 1: filter model (digits, star, smiley)", flush=True)
+    filt = GlyphNet()
+    per = max(1, a.filter_batches * a.batch // 12)
+    train_loop(filt, pools12, mean, std, 1, per, a.batch, a.lr, a.seed + 10, "filter")
+
+    print("stage 2: generate and filter scribbles", flush=True)
+    cands, _ = generate(a.scribbles, seed=a.seed + 100)
+    scrib_train, _ = filter_scribbles(filt, cands, mean, std, a.filter_threshold)
+    vcands, _ = generate(a.scribbles_val, seed=a.seed + 200)
+    scrib_val, _ = filter_scribbles(filt, vcands, mean, std, a.filter_threshold)
+    # Squares are human drawings of a non-class and stay in whole, even those the filter takes for a "0".
+    _, psq = filter_scribbles(filt, square_train, mean, std, a.filter_threshold)
+    print(f"scribbles kept: train {len(scrib_train)}/{len(cands)}, val {len(scrib_val)}/{len(vcands)}; "
+          f"squares the filter is confident about (kept anyway): {(psq >= a.filter_threshold).sum()}/{len(psq)}",
+          flush=True)
+    np.savez_compressed(os.path.join(a.runs, "scribbles.npz"), train=scrib_train, val=scrib_val)
+    return scrib_train, scrib_val
+
+
 def main(argv=None):
     a = parse_args(argv)
     torch.set_num_threads(2)
@@ -127,32 +153,30 @@ def main(argv=None):
     smiley = preprocess_set(raw.doodles_train["smiley_face"])
     mean, std = norm_stats(digits + [star, smiley])
 
-    print("stage 1: filter model (digits, star, smiley)", flush=True)
-    filt = GlyphNet()
-    per = max(1, a.filter_batches * a.batch // 12)
-    train_loop(filt, digits + [star, smiley], mean, std, 1, per, a.batch, a.lr, a.seed + 10, "filter")
-
-    print("stage 2: generate and filter scribbles", flush=True)
-    cands, _ = generate(a.scribbles, seed=a.seed + 100)
-    scrib_train, ptr = filter_scribbles(filt, cands, mean, std, a.filter_threshold)
-    vcands, _ = generate(a.scribbles_val, seed=a.seed + 200)
-    scrib_val, _ = filter_scribbles(filt, vcands, mean, std, a.filter_threshold)
-    # Squares are human drawings of a non-class and stay in whole, even those the filter takes for a "0".
     square_train = preprocess_set(raw.doodles_train["square"])
-    _, psq = filter_scribbles(filt, square_train, mean, std, a.filter_threshold)
-    print(f"scribbles kept: train {len(scrib_train)}/{len(cands)}, val {len(scrib_val)}/{len(vcands)}; "
-          f"squares the filter is confident about (kept anyway): {(psq >= a.filter_threshold).sum()}/{len(psq)}",
-          flush=True)
-    np.savez_compressed(os.path.join(a.runs, "scribbles.npz"), train=scrib_train, val=scrib_val)
+    if a.reuse_scribbles:
+        cached = np.load(os.path.join(a.runs, "scribbles.npz"))
+        scrib_train, scrib_val = cached["train"], cached["val"]
+        print(f"reusing generated scribbles: train {len(scrib_train)}, val {len(scrib_val)}", flush=True)
+    else:
+        scrib_train, scrib_val = make_scribbles(a, digits + [star, smiley], mean, std, square_train)
     scribble = np.concatenate([square_train, scrib_train])
 
     pools = digits + [star, smiley, scribble]
     mean, std = norm_stats(pools)
+    previous = {}
+    if a.init:
+        ck = torch.load(a.init, weights_only=False)
+        mean, std, previous = ck["mean"], ck["std"], ck.get("meta", {})
     print(f"normalization mean {mean:.6f} std {std:.6f}", flush=True)
     splits = eval_splits(raw, scrib_val)
 
     print("stage 3: glyphnet", flush=True)
     model = GlyphNet()
+    if a.init:
+        model.load_state_dict(ck["state"])
+    cfg = AugmentConfig(rotation_deg=8, scale=(0.92, 1.08), aspect=0.08, shear=0.12, elastic_alpha=0.03,
+                        p_elastic=0.5, p_crisp=0.35, p_paper=0.1) if a.mild else AugmentConfig()
     best = {"score": -1.0}
     history = []
 
@@ -168,8 +192,8 @@ def main(argv=None):
             torch.save({"state": best["state"], "mean": mean, "std": std, "epoch": epoch + 1},
                        os.path.join(a.runs, "glyphnet-best.pt"))
 
-    train_loop(model, pools, mean, std, a.epochs, a.per_class, a.batch, a.lr, a.seed, "glyphnet", on_epoch)
-    seconds = time.time() - t0
+    train_loop(model, pools, mean, std, a.epochs, a.per_class, a.batch, a.lr, a.seed, "glyphnet", on_epoch, cfg)
+    seconds = time.time() - t0 + previous.get("seconds", 0)
     model.load_state_dict(best["state"])
     print(f"best epoch {best['epoch']} score {best['score']:.4f}; total {seconds:.0f}s", flush=True)
     meta = {
@@ -180,6 +204,11 @@ def main(argv=None):
                  f"scribble: Quick, Draw! squares {len(square_train)} + generated strokes {len(scrib_train)}"],
         "history": history, "validation": best["acc"],
     }
+    if a.init:  # a fine-tune: keep the main run's record and say what was added
+        meta["epochs"] = previous.get("epochs", 0) + a.epochs
+        meta["finetune"] = {"epochs": a.epochs, "lr": a.lr, "mild": a.mild, "best_epoch": best["epoch"]}
+        meta["history"] = previous.get("history", []) + history
+        meta["best_epoch"] = previous.get("epochs", 0) + best["epoch"]
     torch.save({"state": model.state_dict(), "mean": mean, "std": std, "meta": meta},
                os.path.join(a.runs, "glyphnet.pt"))
     with open(os.path.join(a.runs, "history.json"), "w") as f:

@@ -37,7 +37,9 @@ def parse_args(argv=None):
     p.add_argument("--per-class", type=int, default=5000, help="samples per class per epoch")
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--lr", type=float, default=3e-3)
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--seed", type=int, default=1, help="fixes the validation splits and everything random")
+    p.add_argument("--batch-seed", type=int, default=None,
+                   help="seed of batch order and augmentation only (default: --seed); splits stay put")
     p.add_argument("--scribbles", type=int, default=18000, help="generated scribble candidates for training")
     p.add_argument("--scribbles-val", type=int, default=3000)
     p.add_argument("--filter-batches", type=int, default=1200, help="training batches of the filter model")
@@ -192,7 +194,8 @@ def main(argv=None):
             torch.save({"state": best["state"], "mean": mean, "std": std, "epoch": epoch + 1},
                        os.path.join(a.runs, "glyphnet-best.pt"))
 
-    train_loop(model, pools, mean, std, a.epochs, a.per_class, a.batch, a.lr, a.seed, "glyphnet", on_epoch, cfg)
+    train_loop(model, pools, mean, std, a.epochs, a.per_class, a.batch, a.lr,
+               a.seed if a.batch_seed is None else a.batch_seed, "glyphnet", on_epoch, cfg)
     seconds = time.time() - t0 + previous.get("seconds", 0)
     model.load_state_dict(best["state"])
     print(f"best epoch {best['epoch']} score {best['score']:.4f}; total {seconds:.0f}s", flush=True)

@@ -118,6 +118,9 @@ public struct Request: Sendable {
     public var body: [UInt8]
     /// The peer's IP address as text ("127.0.0.1", "::1").
     public var remoteAddress: String
+    /// The client's `X-Request-Id` when it sent a usable one, else one made up
+    /// by the server; echoed on the response and in the request's log line.
+    public var requestID: String = ""
 
     public init(
         method: String, target: String, version: HTTPVersion = .http11,

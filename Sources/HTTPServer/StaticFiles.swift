@@ -1,0 +1,159 @@
+// Files under one root folder, with ETags, cache headers and gzip computed
+// once per file version. No request path can reach outside the root: the
+// decoded path may not contain "." or ".." segments, NUL or backslashes, and
+// the resolved real path (symlinks followed) must still lie under the root.
+
+import Foundation
+
+public final class StaticFiles: Sendable {
+    private struct Entry: Sendable {
+        let modified: Date
+        let size: Int
+        let body: [UInt8]
+        let gzipped: [UInt8]?
+        let etag: String
+        let contentType: String
+    }
+
+    private let root: String
+    private let cache = CacheBox()
+
+    /// `root` is resolved once; a missing folder serves 404s.
+    public init(root: String) {
+        let absolute = root.hasPrefix("/") ? root : FileManager.default.currentDirectoryPath + "/" + root
+        self.root = URL(fileURLWithPath: absolute).resolvingSymlinksInPath().path
+    }
+
+    /// A GET handler: "/" serves index.html.
+    public var handler: Handler {
+        { [self] request in try self.serve(request) }
+    }
+
+    public func serve(_ request: Request) throws -> Response {
+        guard let relative = Self.safeRelativePath(request.path) else {
+            throw Problem(.notFound, detail: "No file exists at this path.")
+        }
+        guard let (path, entry) = load(relative) else {
+            throw Problem(.notFound, detail: "No file exists at this path.")
+        }
+        let useGzip = entry.gzipped != nil && Self.acceptsGzip(request.headers)
+        let etag = useGzip ? "\"\(entry.etag)-gz\"" : "\"\(entry.etag)\""
+        var headers = HTTPHeaders([
+            ("Content-Type", entry.contentType),
+            ("ETag", etag),
+            ("Cache-Control", path.hasSuffix("/index.html") ? "no-cache" : "public, max-age=3600"),
+        ])
+        if entry.gzipped != nil { headers.add("Vary", "Accept-Encoding") }
+        if Self.matches(request.headers["If-None-Match"], etag: etag) {
+            return Response(status: .notModified, headers: headers)
+        }
+        if useGzip, let gzipped = entry.gzipped {
+            headers.add("Content-Encoding", "gzip")
+            return Response(status: .ok, headers: headers, body: gzipped)
+        }
+        return Response(status: .ok, headers: headers, body: entry.body)
+    }
+
+    /// The decoded path relative to the root, or nil if it is unsafe.
+    static func safeRelativePath(_ rawPath: String) -> String? {
+        guard rawPath.hasPrefix("/"), let decoded = rawPath.removingPercentEncoding else { return nil }
+        guard !decoded.contains("\0"), !decoded.contains("\\") else { return nil }
+        var segments = decoded.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        guard !segments.contains(where: { $0 == "." || $0 == ".." }) else { return nil }
+        if rawPath.hasSuffix("/") || segments.isEmpty { segments.append("index.html") }
+        return segments.joined(separator: "/")
+    }
+
+    private func load(_ relative: String) -> (String, Entry)? {
+        let candidate = root + "/" + relative
+        let resolved = URL(fileURLWithPath: candidate).resolvingSymlinksInPath().path
+        guard resolved.hasPrefix(root + "/") else { return nil }
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: resolved),
+              attributes[.type] as? FileAttributeType == .typeRegular,
+              let modified = attributes[.modificationDate] as? Date,
+              let size = (attributes[.size] as? NSNumber)?.intValue else { return nil }
+        if let entry: Entry = cache.get(resolved), entry.modified == modified, entry.size == size {
+            return (resolved, entry)
+        }
+        guard let data = FileManager.default.contents(atPath: resolved) else { return nil }
+        let body = [UInt8](data)
+        let type = Self.contentType(for: resolved)
+        let compressible = type.hasPrefix("text/") || type.contains("javascript") || type.contains("json") || type.contains("svg")
+        let gzipped = compressible ? Gzip.compress(body).flatMap { $0.count < body.count ? $0 : nil } : nil
+        let entry = Entry(
+            modified: modified, size: size, body: body, gzipped: gzipped,
+            etag: Self.fingerprint(body), contentType: type
+        )
+        cache.set(resolved, entry)
+        return (resolved, entry)
+    }
+
+    static func acceptsGzip(_ headers: HTTPHeaders) -> Bool {
+        for value in headers.values("Accept-Encoding") {
+            for part in value.split(separator: ",") {
+                let pieces = part.split(separator: ";").map { trimOWS($0).lowercased() }
+                guard let name = pieces.first, name == "gzip" || name == "*" else { continue }
+                let zeroQuality = pieces.dropFirst().contains { $0.hasPrefix("q=") && Double($0.dropFirst(2)) == 0 }
+                if !zeroQuality { return true }
+            }
+        }
+        return false
+    }
+
+    static func matches(_ ifNoneMatch: String?, etag: String) -> Bool {
+        guard let ifNoneMatch else { return false }
+        let bare = etag.hasPrefix("W/") ? String(etag.dropFirst(2)) : etag
+        for candidate in ifNoneMatch.split(separator: ",") {
+            let tag = trimOWS(candidate)
+            if tag == "*" { return true }
+            let bareTag = tag.hasPrefix("W/") ? tag.dropFirst(2) : tag
+            if bareTag == bare { return true }
+        }
+        return false
+    }
+
+    /// FNV-1a over the content: changes whenever the bytes do.
+    static func fingerprint(_ bytes: [UInt8]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        return String(hash, radix: 16) + "-" + String(bytes.count, radix: 16)
+    }
+
+    static func contentType(for path: String) -> String {
+        let ext = path.split(separator: ".").last.map { $0.lowercased() } ?? ""
+        switch ext {
+        case "html", "htm": return "text/html; charset=utf-8"
+        case "css": return "text/css; charset=utf-8"
+        case "js", "mjs": return "text/javascript; charset=utf-8"
+        case "json": return "application/json"
+        case "txt": return "text/plain; charset=utf-8"
+        case "svg": return "image/svg+xml"
+        case "png": return "image/png"
+        case "jpg", "jpeg": return "image/jpeg"
+        case "gif": return "image/gif"
+        case "ico": return "image/x-icon"
+        case "webp": return "image/webp"
+        case "wasm": return "application/wasm"
+        case "woff2": return "font/woff2"
+        default: return "application/octet-stream"
+        }
+    }
+}
+
+/// The per-file cache; entries are immutable values replaced when the file changes.
+private final class CacheBox: @unchecked Sendable {
+    private let lock = NSLock()
+    // Guarded by `lock`.
+    private var entries: [String: Any] = [:]
+
+    func get<T>(_ key: String) -> T? {
+        lock.withLock { entries[key] as? T }
+    }
+
+    func set<T>(_ key: String, _ value: T) {
+        lock.withLock { entries[key] = value }
+    }
+}

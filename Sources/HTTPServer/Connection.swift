@@ -27,6 +27,12 @@ final class Connection: @unchecked Sendable {
     private var readPaused = false
     private var writeActive = false
     private var timerPurpose: TimerPurpose = .none
+    /// When the current purpose expires, and when the timer is set to fire
+    /// (nil: not set). Re-programming a Dispatch timer costs a wake-up of
+    /// Dispatch's timer thread, so a later deadline only moves `deadline`;
+    /// an early firing re-schedules itself once.
+    private var deadline: DispatchTime = .distantFuture
+    private var scheduledFire: DispatchTime?
     /// Output not yet accepted by the kernel; `pendingOffset` bytes of the first buffer are gone.
     private var pending: [[UInt8]] = []
     private var pendingOffset = 0
@@ -80,13 +86,19 @@ final class Connection: @unchecked Sendable {
 
     // MARK: - Reading
 
+    /// Reading continues while a handler runs or a response is written
+    /// (suspending and resuming a Dispatch source per request costs a wake-up
+    /// of Dispatch's manager thread); bytes that arrive meanwhile wait in the
+    /// parser, and reading pauses only once this much is waiting.
+    private static let maxBufferedWhileBusy = 64 * 1024
+
     private func readAvailable() {
-        guard state == .reading || state == .lingering else { return }
+        guard state != .closed else { return }
         let count = withUnsafeTemporaryAllocation(byteCount: 32 * 1024, alignment: 16) { buffer -> Int in
             while true {
                 let count = Glibc.read(fd, buffer.baseAddress, buffer.count)
                 if count < 0, errno == EINTR { continue }
-                if count > 0, state == .reading {
+                if count > 0, state != .lingering {
                     parser.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
                 }
                 return count
@@ -101,10 +113,16 @@ final class Connection: @unchecked Sendable {
             // Level-triggered: an EOF would fire forever, so stop listening.
             peerClosed = true
             pauseReading()
-            if state == .lingering || parser.isIdle { close(); return }
+            if state == .lingering || (state == .reading && parser.isIdle) { close(); return }
         }
-        if state == .lingering { return }
-        processBuffered(progress: count > 0)
+        switch state {
+        case .reading:
+            processBuffered(progress: count > 0)
+        case .awaitingHandler, .writing:
+            if parser.bufferedByteCount > Self.maxBufferedWhileBusy { pauseReading() }
+        case .lingering, .closed:
+            break
+        }
     }
 
     /// Parses as many requests as are buffered, stopping at the first that
@@ -145,7 +163,6 @@ final class Connection: @unchecked Sendable {
 
     private func beginHandling(_ request: Request) {
         state = .awaitingHandler
-        pauseReading()
         arm(.none, 0)
         let context = self.context
         Task {
@@ -161,7 +178,6 @@ final class Connection: @unchecked Sendable {
     // MARK: - Writing
 
     private func send(_ response: Response, method: String, version: HTTPVersion, keepAlive: Bool) {
-        pauseReading()
         let head = ResponseSerializer.head(
             for: response, requestMethod: method, requestVersion: version,
             keepAlive: keepAlive, serverName: context.configuration.serverName
@@ -318,15 +334,27 @@ final class Connection: @unchecked Sendable {
 
     private func arm(_ purpose: TimerPurpose, _ seconds: Double) {
         timerPurpose = purpose
-        guard let timer else { return }
-        if purpose == .none {
-            timer.schedule(deadline: .distantFuture)
-        } else {
-            timer.schedule(deadline: .now() + seconds)
+        guard purpose != .none else {
+            deadline = .distantFuture
+            return
         }
+        deadline = .now() + seconds
+        if let scheduledFire, scheduledFire <= deadline { return }
+        schedule(deadline)
+    }
+
+    private func schedule(_ time: DispatchTime) {
+        scheduledFire = time
+        timer?.schedule(deadline: time, leeway: .milliseconds(20))
     }
 
     private func timerFired() {
+        scheduledFire = nil
+        guard timerPurpose != .none else { return }
+        if DispatchTime.now() < deadline {
+            schedule(deadline)
+            return
+        }
         let purpose = timerPurpose
         timerPurpose = .none
         switch purpose {

@@ -29,12 +29,25 @@ public final class StaticFiles: Sendable {
         { [self] request in try self.serve(request) }
     }
 
+    /// A file found for a request path recently; re-checked against the disk
+    /// at most once a second, so hot files cost no path resolution or stat.
+    private struct Hit: Sendable {
+        let path: String
+        let entry: Entry
+        let checked: ContinuousClock.Instant
+    }
+
     public func serve(_ request: Request) throws -> Response {
-        guard let relative = Self.safeRelativePath(request.path) else {
-            throw Problem(.notFound, detail: "No file exists at this path.")
-        }
-        guard let (path, entry) = load(relative) else {
-            throw Problem(.notFound, detail: "No file exists at this path.")
+        let path: String, entry: Entry
+        let now = ContinuousClock.now
+        if let hit: Hit = cache.get("hit:" + request.path), now - hit.checked < .seconds(1) {
+            (path, entry) = (hit.path, hit.entry)
+        } else {
+            guard let relative = Self.safeRelativePath(request.path), let found = load(relative) else {
+                throw Problem(.notFound, detail: "No file exists at this path.")
+            }
+            (path, entry) = found
+            cache.set("hit:" + request.path, Hit(path: path, entry: entry, checked: now))
         }
         let useGzip = entry.gzipped != nil && Self.acceptsGzip(request.headers)
         let etag = useGzip ? "\"\(entry.etag)-gz\"" : "\"\(entry.etag)\""

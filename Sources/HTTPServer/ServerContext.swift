@@ -2,6 +2,7 @@
 // the registry. Immutable apart from the registry, which has its own lock.
 
 import Dispatch
+import Foundation
 import Logging
 
 final class ServerContext: Sendable {
@@ -50,8 +51,29 @@ final class ServerContext: Sendable {
            header.utf8.allSatisfy({ Grammar.isAlnum($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ":") }) {
             return header
         }
-        let value = UInt64.random(in: .min ... .max)
+        return RequestIDs.shared.next()
+    }
+}
+
+/// Request ids: a random per-process prefix and a counter. Unique is all an
+/// id must be; drawing fresh randomness per request cost a system call each.
+final class RequestIDs: @unchecked Sendable {
+    static let shared = RequestIDs()
+
+    private let prefix = UInt32.random(in: .min ... .max)
+    private let lock = NSLock()
+    private var counter: UInt32 = 0  // Guarded by `lock`.
+
+    func next() -> String {
+        let number = lock.withLock {
+            counter &+= 1
+            return counter
+        }
+        return Self.hex8(prefix) + Self.hex8(number)
+    }
+
+    private static func hex8(_ value: UInt32) -> String {
         let hex = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        return String(repeating: "0", count: 8 - hex.count) + hex
     }
 }

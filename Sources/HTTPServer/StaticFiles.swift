@@ -47,7 +47,8 @@ public final class StaticFiles: Sendable {
                 throw Problem(.notFound, detail: "No file exists at this path.")
             }
             (path, entry) = found
-            cache.set("hit:" + request.path, Hit(path: path, entry: entry, checked: now))
+            // Many spellings can name one file ("/a//b"); past a bound, stop remembering new ones.
+            if cache.count < 4096 { cache.set("hit:" + request.path, Hit(path: path, entry: entry, checked: now)) }
         }
         let useGzip = entry.gzipped != nil && Self.acceptsGzip(request.headers)
         let etag = useGzip ? "\"\(entry.etag)-gz\"" : "\"\(entry.etag)\""
@@ -161,6 +162,8 @@ private final class CacheBox: @unchecked Sendable {
     private let lock = NSLock()
     // Guarded by `lock`.
     private var entries: [String: Any] = [:]
+
+    var count: Int { lock.withLock { entries.count } }
 
     func get<T>(_ key: String) -> T? {
         lock.withLock { entries[key] as? T }

@@ -36,7 +36,7 @@ public struct Problem: Error, Sendable, Equatable {
     }
 }
 
-/// Minimal JSON text helpers, so hot paths need no encoder.
+/// Minimal JSON text building, so hot paths need no encoder.
 public enum JSON {
     /// `text` as a JSON string literal, quotes included.
     public static func quote(_ text: String) -> String {

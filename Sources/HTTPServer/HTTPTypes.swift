@@ -182,6 +182,14 @@ public struct Response: Sendable {
 }
 
 func splitTarget(_ target: String) -> (path: String, query: String?) {
+    // absolute-form ("http://host/p?q"): route on the path, as for origin-form.
+    for scheme in ["http://", "https://"] where target.utf8.count > scheme.utf8.count
+        && asciiCaseInsensitiveEquals(target.prefix(scheme.count), scheme) {
+        let rest = target.dropFirst(scheme.count)
+        guard let start = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) else { return ("/", nil) }
+        let (path, query) = splitTarget(String(rest[start...]))
+        return (path.isEmpty ? "/" : path, query)
+    }
     guard let mark = target.firstIndex(of: "?") else { return (target, nil) }
     return (String(target[..<mark]), String(target[target.index(after: mark)...]))
 }

@@ -59,6 +59,8 @@ public final class StaticFiles: Sendable {
         ])
         if entry.gzipped != nil { headers.add("Vary", "Accept-Encoding") }
         if Self.matches(request.headers["If-None-Match"], etag: etag) {
+            // The length the 200 would have had (RFC 9110 §8.6), so every response carries one.
+            headers.add("Content-Length", String(useGzip ? entry.gzipped?.count ?? entry.body.count : entry.body.count))
             return Response(status: .notModified, headers: headers)
         }
         if useGzip, let gzipped = entry.gzipped {

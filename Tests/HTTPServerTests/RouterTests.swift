@@ -30,6 +30,11 @@ import Testing
         #expect(await router.respond(to: Request(method: "GET", target: "/a")).body == Array("a".utf8))
         #expect(await router.respond(to: Request(method: "POST", target: "/a")).body == Array("posted".utf8))
         #expect(await router.respond(to: Request(method: "GET", target: "/files/x.css?v=1")).body == Array("file /files/x.css".utf8))
+        #expect(await router.respond(to: Request(method: "GET", target: "http://h:1/a")).body == Array("a".utf8))
+        let absolute = Request(method: "GET", target: "HTTPS://h/files/y?z=1")
+        #expect(absolute.path == "/files/y")
+        #expect(absolute.query == "z=1")
+        #expect(Request(method: "GET", target: "http://h").path == "/")
     }
 
     @Test func headFallsBackToGet() async {

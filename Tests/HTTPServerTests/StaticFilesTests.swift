@@ -61,6 +61,7 @@ import Testing
             #expect(second.status == 304)
             #expect(second.body.isEmpty)
             #expect(second.headers["ETag"] == etag)
+            #expect(second.headers["Content-Length"] == "\(first.body.count)")
             let changed = try client.get("/css/site.css", headers: "If-None-Match: \"other\"\r\n")
             #expect(changed.status == 200)
         }

@@ -57,42 +57,32 @@ public final class Application: Sendable {
 
     /// Serves until SIGTERM or SIGINT, then drains and returns.
     public func run() async throws {
+        // Watch for signals before listening, so none is missed once we serve.
+        let signals = Self.terminationSignals()
         try server.start()
-        await Self.waitForTerminationSignal()
-        logger.notice("shutting down")
+        for await number in signals {
+            logger.notice("shutting down", metadata: ["signal": "\(number)"])
+            break
+        }
         await server.shutdown()
     }
 
-    /// Suspends until SIGTERM or SIGINT arrives (the default actions are
-    /// disabled so Dispatch can deliver them instead of killing the process).
-    static func waitForTerminationSignal() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+    /// SIGTERM and SIGINT as a stream, set up before the server listens.
+    /// The default actions must be disabled before the Dispatch sources are
+    /// installed (on Linux, Dispatch installs its own handler, which a later
+    /// `signal(SIG_IGN)` would replace).
+    static func terminationSignals() -> AsyncStream<Int32> {
+        AsyncStream { continuation in
             let queue = DispatchQueue(label: "ocr.signals")
-            let once = Once()
             var sources: [any DispatchSourceSignal] = []
             for number in [SIGTERM, SIGINT] {
                 signal(number, SIG_IGN)
                 let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-                source.setEventHandler {
-                    if once.claim() { continuation.resume() }
-                }
+                source.setEventHandler { continuation.yield(number) }
                 source.resume()
                 sources.append(source)
             }
             SignalSources.keep(sources)
-        }
-    }
-}
-
-/// True for the first caller only.
-private final class Once: @unchecked Sendable {
-    private let lock = NSLock()
-    private var done = false  // Guarded by `lock`.
-
-    func claim() -> Bool {
-        lock.withLock {
-            defer { done = true }
-            return !done
         }
     }
 }

@@ -74,6 +74,9 @@ import Testing
                 healthy = (try? Self.run(["healthcheck", "--port", "\(port)"]).status) == 0
             }
             process.terminate()  // SIGTERM
+            // A server that ignores SIGTERM must fail this test, not hang it.
+            for _ in 0..<150 where process.isRunning { Thread.sleep(forTimeInterval: 0.1) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             unhealthyStatus = (try? Self.run(["healthcheck", "--port", "\(port + 1)"]).status) ?? -1
         }
         #expect(healthy)

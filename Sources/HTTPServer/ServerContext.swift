@@ -10,8 +10,9 @@ final class ServerContext: Sendable {
     let router: Router
     let logger: Logger
     let registry: ConnectionRegistry
-    /// The concurrent queue every connection's serial queue targets.
-    let ioQueue = DispatchQueue(label: "http.io", attributes: .concurrent)
+    /// The root queue every connection's serial queue targets directly (an
+    /// intermediate concurrent queue only added a redirect per event).
+    let ioQueue = DispatchQueue.global(qos: .userInitiated)
 
     init(configuration: ServerConfiguration, router: Router, logger: Logger) {
         self.configuration = configuration

@@ -16,7 +16,8 @@ public final class StaticFiles: Sendable {
     }
 
     private let root: String
-    private let cache = CacheBox()
+    private let entries = LockedCache<Entry>()
+    private let hits = LockedCache<Hit>()
 
     /// `root` is resolved once; a missing folder serves 404s.
     public init(root: String) {
@@ -40,7 +41,7 @@ public final class StaticFiles: Sendable {
     public func serve(_ request: Request) throws -> Response {
         let path: String, entry: Entry
         let now = ContinuousClock.now
-        if let hit: Hit = cache.get("hit:" + request.path), now - hit.checked < .seconds(1) {
+        if let hit = hits.get(request.path), now - hit.checked < .seconds(1) {
             (path, entry) = (hit.path, hit.entry)
         } else {
             guard let relative = Self.safeRelativePath(request.path), let found = load(relative) else {
@@ -48,7 +49,7 @@ public final class StaticFiles: Sendable {
             }
             (path, entry) = found
             // Many spellings can name one file ("/a//b"); past a bound, stop remembering new ones.
-            if cache.count < 4096 { cache.set("hit:" + request.path, Hit(path: path, entry: entry, checked: now)) }
+            if hits.count < 4096 { hits.set(request.path, Hit(path: path, entry: entry, checked: now)) }
         }
         let useGzip = entry.gzipped != nil && Self.acceptsGzip(request.headers)
         let etag = useGzip ? "\"\(entry.etag)-gz\"" : "\"\(entry.etag)\""
@@ -88,7 +89,7 @@ public final class StaticFiles: Sendable {
               attributes[.type] as? FileAttributeType == .typeRegular,
               let modified = attributes[.modificationDate] as? Date,
               let size = (attributes[.size] as? NSNumber)?.intValue else { return nil }
-        if let entry: Entry = cache.get(resolved), entry.modified == modified, entry.size == size {
+        if let entry = entries.get(resolved), entry.modified == modified, entry.size == size {
             return (resolved, entry)
         }
         guard let data = FileManager.default.contents(atPath: resolved) else { return nil }
@@ -100,7 +101,7 @@ public final class StaticFiles: Sendable {
             modified: modified, size: size, body: body, gzipped: gzipped,
             etag: Self.fingerprint(body), contentType: type
         )
-        cache.set(resolved, entry)
+        entries.set(resolved, entry)
         return (resolved, entry)
     }
 
@@ -159,19 +160,18 @@ public final class StaticFiles: Sendable {
     }
 }
 
-/// The per-file cache; entries are immutable values replaced when the file changes.
-private final class CacheBox: @unchecked Sendable {
+/// A dictionary under a lock; values are immutable and replaced whole when a file changes.
+private final class LockedCache<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
-    // Guarded by `lock`.
-    private var entries: [String: Any] = [:]
+    private var values: [String: Value] = [:]  // Guarded by `lock`.
 
-    var count: Int { lock.withLock { entries.count } }
+    var count: Int { lock.withLock { values.count } }
 
-    func get<T>(_ key: String) -> T? {
-        lock.withLock { entries[key] as? T }
+    func get(_ key: String) -> Value? {
+        lock.withLock { values[key] }
     }
 
-    func set<T>(_ key: String, _ value: T) {
-        lock.withLock { entries[key] = value }
+    func set(_ key: String, _ value: Value) {
+        lock.withLock { values[key] = value }
     }
 }

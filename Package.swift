@@ -84,7 +84,7 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork"], resources: [.copy("Fixtures")], swiftSettings: strict),

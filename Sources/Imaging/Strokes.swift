@@ -1,0 +1,85 @@
+/// A point in canvas coordinates, as the client sent it.
+public struct Point: Equatable, Sendable {
+    public var x: Double
+    public var y: Double
+
+    public init(x: Double, y: Double) {
+        self.x = x
+        self.y = y
+    }
+}
+
+/// Limits on client-supplied drawings, enforced before any rendering.
+public struct StrokeLimits: Equatable, Sendable {
+    public var maxStrokes: Int
+    public var maxPoints: Int
+
+    public init(maxStrokes: Int = 500, maxPoints: Int = 10_000) {
+        self.maxStrokes = maxStrokes
+        self.maxPoints = maxPoints
+    }
+
+    public static let `default` = StrokeLimits()
+}
+
+public enum Strokes {
+    /// Quick, Draw! stores a stroke as `[[x0, x1, …], [y0, y1, …]]` (sometimes with a third
+    /// array of timestamps, ignored here). The coordinate lists are zipped; if their lengths
+    /// differ the extra values are dropped, and a stroke without both lists has no points.
+    public static func fromQuickDraw(_ strokes: [[[Double]]]) -> [[Point]] {
+        strokes.map { stroke in
+            guard stroke.count >= 2 else { return [] }
+            return zip(stroke[0], stroke[1]).map { Point(x: $0, y: $1) }
+        }
+    }
+
+    /// Checks the limits and that every coordinate is finite (also as a 32-bit float, the
+    /// precision the renderer works in).
+    public static func validate(_ strokes: [[Point]], limits: StrokeLimits = .default) throws(ImagingError) {
+        if strokes.count > limits.maxStrokes {
+            throw .tooManyStrokes(count: strokes.count, limit: limits.maxStrokes)
+        }
+        let total = strokes.reduce(0) { $0 + $1.count }
+        if total > limits.maxPoints { throw .tooManyPoints(count: total, limit: limits.maxPoints) }
+        let largest = Double(Float.greatestFiniteMagnitude)
+        for (strokeIndex, stroke) in strokes.enumerated() {
+            for (pointIndex, point) in stroke.enumerated()
+            where !(point.x.isFinite && point.y.isFinite && abs(point.x) <= largest && abs(point.y) <= largest) {
+                throw .nonFiniteCoordinate(stroke: strokeIndex, point: pointIndex)
+            }
+        }
+    }
+}
+
+/// A rectangle in the input's own units (image pixels or canvas units).
+public struct GlyphBox: Equatable, Sendable {
+    public var x: Double
+    public var y: Double
+    public var width: Double
+    public var height: Double
+
+    public init(x: Double, y: Double, width: Double, height: Double) {
+        self.x = x
+        self.y = y
+        self.width = width
+        self.height = height
+    }
+
+    public init(_ box: PixelBox) {
+        self.init(x: Double(box.minX), y: Double(box.minY), width: Double(box.width), height: Double(box.height))
+    }
+
+    /// The bounding box of every point of `strokes`, or nil if there are none.
+    public init?(bounding strokes: [[Point]]) {
+        var minX = Double.infinity, minY = Double.infinity
+        var maxX = -Double.infinity, maxY = -Double.infinity
+        for point in strokes.joined() {
+            minX = min(minX, point.x)
+            maxX = max(maxX, point.x)
+            minY = min(minY, point.y)
+            maxY = max(maxY, point.y)
+        }
+        guard minX <= maxX else { return nil }
+        self.init(x: minX, y: minY, width: maxX - minX, height: maxY - minY)
+    }
+}

@@ -1,0 +1,48 @@
+import Imaging
+
+extension Preprocessor {
+    /// Step 1: samples to [0, 1] (8-bit /255, 16-bit /65535), alpha composited over white
+    /// (`c·a + (1 − a)`, so a transparent canvas export reads as paper), then Rec. 601 luminance.
+    public static func desaturate(_ image: DecodedImage) -> GreyImage {
+        switch image.samples {
+        case .eight(let samples):
+            let table = (0...255).map { Float($0) / 255 }
+            return samples.withUnsafeBufferPointer { luminance(image, $0) { table[Int($0)] } }
+        case .sixteen(let samples):
+            return samples.withUnsafeBufferPointer { luminance(image, $0) { Float($0) / 65535 } }
+        }
+    }
+
+    @inline(__always)
+    private static func luminance<S>(
+        _ image: DecodedImage, _ samples: UnsafeBufferPointer<S>, _ unit: (S) -> Float
+    ) -> GreyImage {
+        let count = image.width * image.height
+        let pixels = [Float](unsafeUninitializedCapacity: count) { out, initialized in
+            switch image.layout {
+            case .grey:
+                for i in 0..<count { out[i] = unit(samples[i]) }
+            case .greyAlpha:
+                for i in 0..<count {
+                    let a = unit(samples[2 * i + 1])
+                    out[i] = unit(samples[2 * i]) * a + (1 - a)
+                }
+            case .rgb:
+                for i in 0..<count {
+                    let r = unit(samples[3 * i]), g = unit(samples[3 * i + 1]), b = unit(samples[3 * i + 2])
+                    out[i] = 0.299 * r + 0.587 * g + 0.114 * b
+                }
+            case .rgba:
+                for i in 0..<count {
+                    let a = unit(samples[4 * i + 3])
+                    let r = unit(samples[4 * i]) * a + (1 - a)
+                    let g = unit(samples[4 * i + 1]) * a + (1 - a)
+                    let b = unit(samples[4 * i + 2]) * a + (1 - a)
+                    out[i] = 0.299 * r + 0.587 * g + 0.114 * b
+                }
+            }
+            initialized = count
+        }
+        return GreyImage(width: image.width, height: image.height, pixels: pixels)
+    }
+}

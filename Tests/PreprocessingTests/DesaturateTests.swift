@@ -1,0 +1,40 @@
+import Imaging
+import Testing
+@testable import Preprocessing
+
+@Suite struct DesaturateTests {
+    @Test func rgbUsesRec601Weights() throws {
+        let image = try #require(DecodedImage(width: 3, height: 1, layout: .rgb, samples: .eight([255, 0, 0, 0, 255, 0, 10, 20, 30])))
+        let out = Preprocessor.desaturate(image)
+        #expect(abs(out.pixels[0] - 0.299) < 1e-6)
+        #expect(abs(out.pixels[1] - 0.587) < 1e-6)
+        #expect(abs(out.pixels[2] - (0.299 * 10 + 0.587 * 20 + 0.114 * 30) / 255) < 1e-6)
+    }
+
+    @Test func alphaIsCompositedOverWhite() throws {
+        // Transparent black is paper; opaque black is ink; half-transparent black is mid grey.
+        let image = try #require(DecodedImage(
+            width: 3, height: 1, layout: .rgba, samples: .eight([0, 0, 0, 0, 0, 0, 0, 255, 0, 0, 0, 51])))
+        let out = Preprocessor.desaturate(image)
+        #expect(abs(out.pixels[0] - 1) < 1e-6)
+        #expect(out.pixels[1] == 0)
+        #expect(abs(out.pixels[2] - 0.8) < 1e-6)
+        let greyAlpha = try #require(DecodedImage(width: 1, height: 1, layout: .greyAlpha, samples: .eight([100, 0])))
+        #expect(Preprocessor.desaturate(greyAlpha).pixels == [1])
+    }
+
+    @Test func sixteenBitDividesBy65535() throws {
+        let image = try #require(DecodedImage(width: 3, height: 1, layout: .grey, samples: .sixteen([0, 65535, 257])))
+        let out = Preprocessor.desaturate(image)
+        #expect(out.pixels[0] == 0 && out.pixels[1] == 1)
+        #expect(abs(out.pixels[2] - 257.0 / 65535) < 1e-7)
+        let rgba = try #require(DecodedImage(width: 1, height: 1, layout: .rgba, samples: .sixteen([65535, 0, 0, 32768])))
+        let a: Float = 32768.0 / 65535
+        #expect(abs(Preprocessor.desaturate(rgba).pixels[0] - (0.299 + 0.701 * (1 - a))) < 1e-6)
+    }
+
+    @Test func greyIsDividedBy255() throws {
+        let out = Preprocessor.desaturate(try decoded(grey: [0, 51, 255], width: 3))
+        #expect(out.pixels == [0, 0.2, 1])
+    }
+}

@@ -3,19 +3,20 @@ import Imaging
 extension Preprocessor {
     /// The bounding box of the pixels > 0, or nil when there are none.
     public static func inkBounds(_ image: GreyImage) -> PixelBox? {
-        var box: PixelBox?
-        for y in 0..<image.height {
-            let row = y * image.width
-            var first = -1, last = -1
-            for x in 0..<image.width where image.pixels[row + x] > 0 {
-                if first < 0 { first = x }
-                last = x
+        let width = image.width
+        return image.pixels.withUnsafeBufferPointer { pixels -> PixelBox? in
+            var box: PixelBox?
+            for y in 0..<image.height {
+                let row = y * width
+                // Scan each row from both ends; the middle of a row never moves the box.
+                guard let first = (0..<width).first(where: { pixels[row + $0] > 0 }) else { continue }
+                var last = width - 1
+                while pixels[row + last] <= 0 { last -= 1 }
+                let line = PixelBox(minX: first, minY: y, maxX: last + 1, maxY: y + 1)
+                box = box.map { $0.union(line) } ?? line
             }
-            guard first >= 0 else { continue }
-            let line = PixelBox(minX: first, minY: y, maxX: last + 1, maxY: y + 1)
-            box = box.map { $0.union(line) } ?? line
+            return box
         }
-        return box
     }
 
     /// The pixels inside `box` (which must lie within the image).

@@ -36,7 +36,14 @@ extension Preprocessor {
     public static func normalizePolarity(_ image: GreyImage) -> (image: GreyImage, background: Float) {
         let border = sortedBorder(image)
         guard median(ofSorted: border) > 0.5 else { return (image, median(ofSorted: border)) }
-        let inverted = GreyImage(width: image.width, height: image.height, pixels: image.pixels.map { 1 - $0 })
+        let count = image.pixels.count
+        let pixels = image.pixels.withUnsafeBufferPointer { source in
+            [Float](unsafeUninitializedCapacity: count) { out, initialized in
+                for i in 0..<count { out[i] = 1 - source[i] }
+                initialized = count
+            }
+        }
+        let inverted = GreyImage(width: image.width, height: image.height, pixels: pixels)
         // The inverted frame, still sorted: the same values the recomputation would see.
         let invertedBorder = border.reversed().map { 1 - $0 }
         return (inverted, median(ofSorted: invertedBorder))

@@ -22,7 +22,13 @@ struct ImagingBench: ParsableCommand {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             try Data(canvas).write(to: URL(fileURLWithPath: folder).appendingPathComponent("canvas.png"))
             try Data(photo).write(to: URL(fileURLWithPath: folder).appendingPathComponent("photo.jpg"))
-            print("wrote canvas.png (\(canvas.count) bytes) and photo.jpg (\(photo.count) bytes) to \(folder)")
+            // The 28x28 inputs as little-endian float32, for a peer implementation to compare.
+            for (name, bytes) in [("canvas", canvas), ("photo", photo)] {
+                let input = try glyphs(fromImageBytes: bytes, mode: .single)[0].input.pixels
+                let raw = input.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } }
+                try Data(raw).write(to: URL(fileURLWithPath: folder).appendingPathComponent("\(name).f32"))
+            }
+            print("wrote canvas.png (\(canvas.count) bytes), photo.jpg (\(photo.count) bytes) and their inputs to \(folder)")
             return
         }
         let strokes = Self.strokeDrawing()

@@ -23,9 +23,9 @@ public struct DecodeLimits: Equatable, Sendable {
 
     /// Throws `tooLarge` unless a `width` x `height` image fits.
     public func check(width: Int, height: Int) throws(ImagingError) {
+        let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
         let fits = width > 0 && height > 0 && width <= maxWidth && height <= maxHeight
-            && width.multipliedReportingOverflow(by: height).partialValue <= maxPixels
-            && !width.multipliedReportingOverflow(by: height).overflow
+            && !overflow && pixels <= maxPixels
         if !fits { throw .tooLarge(width: width, height: height, limits: self) }
     }
 }

@@ -65,6 +65,28 @@ import Testing
         #expect(try ImageDecoder.decode(jpeg).width == width)
     }
 
+    /// A scan bomb: a valid progressive file whose last scan is repeated 1000 times. libjpeg
+    /// only warns about the bogus progression and would re-decode every scan; the scan limit
+    /// stops it.
+    @Test func repeatedProgressiveScansAreRefused() throws {
+        let pixels = ringImage(width: width, height: height)
+        let jpeg = try JPEGEncoder.encode(pixels: pixels, width: width, height: height, channels: 1, progressive: true)
+        let scans = (0..<(jpeg.count - 1)).filter { jpeg[$0] == 0xFF && jpeg[$0 + 1] == 0xDA }
+        let lastScan = try #require(scans.last)
+        #expect(scans.count > 2)
+        #expect(Array(jpeg.suffix(2)) == [0xFF, 0xD9])
+        let scan = Array(jpeg[lastScan..<(jpeg.count - 2)])
+        let bomb = Array(jpeg[..<(jpeg.count - 2)]) + Array([[UInt8]](repeating: scan, count: 1000).joined()) + [0xFF, 0xD9]
+        let error = caught { try ImageDecoder.decode(bomb) }
+        guard case .corrupt(library: "libjpeg", let message)? = error else {
+            Issue.record("expected a libjpeg error, got \(String(describing: error))")
+            return
+        }
+        #expect(message == "more than 500 progressive scans")
+        // It is the scan limit that stops it: with a higher limit libjpeg grinds through.
+        #expect(try ImageDecoder.decode(bomb, limits: DecodeLimits(maxJPEGScans: 2000)).width == width)
+    }
+
     /// Progressive decoding keeps every coefficient of the image; a memory cap stops it.
     @Test func decoderMemoryIsBounded() throws {
         let side = 512

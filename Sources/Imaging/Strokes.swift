@@ -33,6 +33,22 @@ public enum Strokes {
         }
     }
 
+    /// The `[[x, y], …]` per-stroke form; nil if any point is not exactly two numbers.
+    public static func fromPairs(_ strokes: [[[Double]]]) -> [[Point]]? {
+        var result: [[Point]] = []
+        result.reserveCapacity(strokes.count)
+        for stroke in strokes {
+            var points: [Point] = []
+            points.reserveCapacity(stroke.count)
+            for pair in stroke {
+                guard pair.count == 2 else { return nil }
+                points.append(Point(x: pair[0], y: pair[1]))
+            }
+            result.append(points)
+        }
+        return result
+    }
+
     /// Checks the limits and that every coordinate is finite (also as a 32-bit float, the
     /// precision the renderer works in).
     public static func validate(_ strokes: [[Point]], limits: StrokeLimits = .default) throws(ImagingError) {

@@ -11,6 +11,14 @@ import Testing
         ])
     }
 
+    @Test func pairStrokesConvertOrFail() {
+        #expect(Strokes.fromPairs([[[1, 2], [3, 4]], [], [[5, 6]]]) == [
+            [Point(x: 1, y: 2), Point(x: 3, y: 4)], [], [Point(x: 5, y: 6)],
+        ])
+        #expect(Strokes.fromPairs([[[1, 2], [3]]]) == nil)
+        #expect(Strokes.fromPairs([[[1, 2, 3]]]) == nil)
+    }
+
     @Test func limitsAreEnforced() {
         let dot = [Point(x: 0, y: 0)]
         #expect(caught { try Strokes.validate(Array(repeating: dot, count: 501)) } == .tooManyStrokes(count: 501, limit: 500))

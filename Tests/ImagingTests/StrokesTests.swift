@@ -33,10 +33,4 @@ import Testing
         #expect(caught { try Strokes.validate(strokes) } == .nonFiniteCoordinate(stroke: 1, point: 1))
         #expect(ImagingError.nonFiniteCoordinate(stroke: 1, point: 1).description.contains("stroke 1, point 1"))
     }
-
-    @Test func boundingBoxCoversAllPoints() {
-        let box = GlyphBox(bounding: [[Point(x: 5, y: -2)], [], [Point(x: -1, y: 3), Point(x: 2, y: 10)]])
-        #expect(box == GlyphBox(x: -1, y: -2, width: 6, height: 12))
-        #expect(GlyphBox(bounding: [[], []]) == nil)
-    }
 }

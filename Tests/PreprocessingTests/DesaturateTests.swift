@@ -23,6 +23,20 @@ import Testing
         #expect(Preprocessor.desaturate(greyAlpha).pixels == [1])
     }
 
+    /// The RGBA 8-bit path is vectorized separately; it must equal the formula bit for bit.
+    @Test func vectorizedRGBAMatchesTheFormulaExactly() throws {
+        var random = SeededGenerator(seed: 21)
+        let (w, h) = (13, 7)
+        let samples = (0..<(w * h * 4)).map { _ in UInt8.random(in: 0...255, using: &random) }
+        let image = try #require(DecodedImage(width: w, height: h, layout: .rgba, samples: .eight(samples)))
+        let out = Preprocessor.desaturate(image)
+        for i in 0..<(w * h) {
+            let a = Float(samples[4 * i + 3]) / 255
+            let c = (0..<3).map { Float(samples[4 * i + $0]) / 255 * a + (1 - a) }
+            #expect(out.pixels[i] == 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2], "pixel \(i)")
+        }
+    }
+
     @Test func sixteenBitDividesBy65535() throws {
         let image = try #require(DecodedImage(width: 3, height: 1, layout: .grey, samples: .sixteen([0, 65535, 257])))
         let out = Preprocessor.desaturate(image)

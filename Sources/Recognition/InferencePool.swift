@@ -54,6 +54,7 @@ public final class InferencePool: Sendable {
             let request = PendingRequest(inputs: inputs, now: ContinuousClock.now, deadline: configuration.deadline,
                                          continuation: continuation)
             for index in inputs.indices { core.queue.append(QueueItem(request: request, index: index)) }
+            core.acceptedGlyphs += inputs.count
             let depth = core.queue.count
             // Broadcast, not signal: the deadline thread waits on the same condition and must not swallow the wake-up.
             core.condition.broadcast()
@@ -91,7 +92,7 @@ public final class InferencePool: Sendable {
         defer { core.condition.unlock() }
         return PoolStats(
             workers: configuration.workers, queueDepth: core.queue.count, queueCapacity: core.queue.capacity,
-            busyWorkers: core.busyWorkers, completedGlyphs: core.completedGlyphs, batches: core.batches,
+            busyWorkers: core.busyWorkers, acceptedGlyphs: core.acceptedGlyphs, completedGlyphs: core.completedGlyphs, batches: core.batches,
             largestBatch: core.largestBatch, rejectedOverloaded: core.rejectedOverloaded,
             rejectedDeadline: core.rejectedDeadline, rejectedShuttingDown: core.rejectedShuttingDown,
             ready: core.ready && core.accepting)

@@ -70,6 +70,8 @@ public struct PoolStats: Sendable, Equatable {
     public var queueDepth: Int
     public var queueCapacity: Int
     public var busyWorkers: Int
+    /// Glyphs admitted to the queue since start.
+    public var acceptedGlyphs: Int
     public var completedGlyphs: Int
     public var batches: Int
     public var largestBatch: Int

@@ -19,6 +19,7 @@ final class PoolCore: @unchecked Sendable {
     var ready = false
     var busyWorkers = 0
     var liveThreads = 0
+    var acceptedGlyphs = 0
     var completedGlyphs = 0
     var batches = 0
     var largestBatch = 0

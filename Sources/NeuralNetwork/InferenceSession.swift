@@ -1,8 +1,8 @@
 /// Runs a `Model` on batches of up to `maxBatch` glyphs.
 ///
 /// A session owns every byte of scratch an inference needs (two ping-pong
-/// activation buffers sized for the largest step at `maxBatch`, the im2col
-/// panel and its offset table), allocated once here: `run` allocates
+/// activation buffers sized for the largest step at `maxBatch`, the packed
+/// im2col chunk), allocated once here: `run` allocates
 /// nothing. It is deliberately not `Sendable`: one worker thread owns one
 /// session, and sessions share only the immutable `Model`.
 public final class InferenceSession {
@@ -11,7 +11,6 @@ public final class InferenceSession {
     private let front: UnsafeMutablePointer<Float>
     private let back: UnsafeMutablePointer<Float>
     private let panel: UnsafeMutablePointer<Float>
-    private let offsets: UnsafeMutablePointer<Int>
     private let activationCapacity: Int
 
     public init(model: Model, maxBatch: Int) {
@@ -21,15 +20,13 @@ public final class InferenceSession {
         activationCapacity = model.maxActivation * maxBatch
         front = Self.allocate(Float.self, activationCapacity)
         back = Self.allocate(Float.self, activationCapacity)
-        panel = Self.allocate(Float.self, model.maxDepth * Kernels.nr)
-        offsets = Self.allocate(Int.self, 3 * Kernels.nr)
+        panel = Self.allocate(Float.self, model.maxDepth * max(Kernels.chunkColumns, Kernels.nr))
     }
 
     deinit {
         front.deallocate()
         back.deallocate()
         panel.deallocate()
-        offsets.deallocate()
     }
 
     /// Cache-line aligned so that panel rows and vector stores never straddle lines needlessly.
@@ -62,7 +59,7 @@ public final class InferenceSession {
         for step in model.steps {
             switch step {
             case .conv(let conv):
-                Kernels.convolution(conv, input: current, output: spare, batch: count, panel: panel, offsets: offsets)
+                Kernels.convolution(conv, input: current, output: spare, batch: count, packed: panel)
             case .pool(let pool):
                 Kernels.pool(pool, input: current, output: spare, batch: count)
             case .globalAveragePool(let c, let plane):

@@ -27,7 +27,11 @@ enum Kernels {
     typealias Vector = SIMD8<Float>
     #endif
     /// Rows of C per micro-tile (A panel height).
+    #if WIDE_VECTORS
+    static let mr = 12
+    #else
     static let mr = 6
+    #endif
     /// Columns of C per micro-tile (B panel width).
     static let nr = Vector.scalarCount
 
@@ -55,18 +59,30 @@ enum Kernels {
         a: UnsafePointer<Float>, b: UnsafePointer<Float>, depth: Int, bias: UnsafePointer<Float>, relu: Bool,
         c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int
     ) {
+        // Two groups of six rows; in the narrow build `mr` is 6 and the second group is absent.
         var c0 = Vector(), c1 = Vector(), c2 = Vector(), c3 = Vector(), c4 = Vector(), c5 = Vector()
+        #if WIDE_VECTORS
+        var c6 = Vector(), c7 = Vector(), c8 = Vector(), c9 = Vector(), c10 = Vector(), c11 = Vector()
+        #endif
         var pa = a
         var pb = UnsafeRawPointer(b)
         for _ in 0 ..< depth {
             let bv = pb.loadUnaligned(as: Vector.self)
-            c0 += Vector(repeating: pa[0]) * bv
-            c1 += Vector(repeating: pa[1]) * bv
-            c2 += Vector(repeating: pa[2]) * bv
-            c3 += Vector(repeating: pa[3]) * bv
-            c4 += Vector(repeating: pa[4]) * bv
-            c5 += Vector(repeating: pa[5]) * bv
-            pa += 6
+            step(&c0, pa[0], bv)
+            step(&c1, pa[1], bv)
+            step(&c2, pa[2], bv)
+            step(&c3, pa[3], bv)
+            step(&c4, pa[4], bv)
+            step(&c5, pa[5], bv)
+            #if WIDE_VECTORS
+            step(&c6, pa[6], bv)
+            step(&c7, pa[7], bv)
+            step(&c8, pa[8], bv)
+            step(&c9, pa[9], bv)
+            step(&c10, pa[10], bv)
+            step(&c11, pa[11], bv)
+            #endif
+            pa += mr
             pb += MemoryLayout<Vector>.stride
         }
         store(c0, row: 0, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
@@ -75,6 +91,25 @@ enum Kernels {
         store(c3, row: 3, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
         store(c4, row: 4, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
         store(c5, row: 5, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
+        #if WIDE_VECTORS
+        store(c6, row: 6, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
+        store(c7, row: 7, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
+        store(c8, row: 8, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
+        store(c9, row: 9, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
+        store(c10, row: 10, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
+        store(c11, row: 11, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
+        #endif
+    }
+
+    /// acc += a · b, fused only where the target has FMA (elsewhere
+    /// `addingProduct` would be a libm call per lane).
+    @inline(__always)
+    private static func step(_ accumulator: inout Vector, _ a: Float, _ b: Vector) {
+        #if FUSED_MULTIPLY_ADD
+        accumulator.addProduct(Vector(repeating: a), b)
+        #else
+        accumulator += Vector(repeating: a) * b
+        #endif
     }
 
     /// The fused epilogue: bias, optional ReLU, then one vector store (or a
@@ -97,71 +132,112 @@ enum Kernels {
 
     // MARK: Convolution and dense layers
 
+    /// Output columns packed per round: the packed im2col chunk (K × this)
+    /// is at most 576 × 128 floats for GlyphNet's widest layer, L2-resident.
+    static let chunkColumns = 8 * nr
+
     /// `output[outC][batch][outH][outW]` = conv(`input[inC][batch][inH][inW]`).
-    /// `panel` holds K × nr floats; `offsets` holds 3 × nr integers.
+    /// `packed` holds K × `chunkColumns` floats.
     static func convolution(
         _ s: ConvStep, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int,
-        panel: UnsafeMutablePointer<Float>, offsets: UnsafeMutablePointer<Int>
+        packed: UnsafeMutablePointer<Float>
     ) {
-        let outPlane = s.outHeight * s.outWidth
-        let columnsTotal = batch * outPlane
+        let columnsTotal = batch * s.outHeight * s.outWidth
         let depth = s.weights.depth
         s.weights.values.withUnsafeBufferPointer { a in
             s.bias.withUnsafeBufferPointer { bias in
                 guard let a = a.baseAddress, let bias = bias.baseAddress else { return }
-                var column = 0
-                while column < columnsTotal {
-                    let count = min(nr, columnsTotal - column)
-                    fillIm2colPanel(s, input: input, batch: batch, firstColumn: column, count: count,
-                                    panel: panel, offsets: offsets)
-                    gemmPanel(a: a, rows: s.outChannels, depth: depth, panel: panel, bias: bias, relu: s.relu,
-                              c: output + column, ldc: columnsTotal, columns: count)
-                    column += nr
+                var chunk = 0
+                while chunk < columnsTotal {
+                    let columns = min(chunkColumns, columnsTotal - chunk)
+                    packIm2col(s, input: input, batch: batch, firstColumn: chunk, columns: columns, packed: packed)
+                    var panelStart = 0
+                    while panelStart < columns {
+                        gemmPanel(a: a, rows: s.outChannels, depth: depth, panel: packed + panelStart * depth,
+                                  bias: bias, relu: s.relu, c: output + chunk + panelStart, ldc: columnsTotal,
+                                  columns: min(nr, columns - panelStart))
+                        panelStart += nr
+                    }
+                    chunk += columns
                 }
             }
         }
     }
 
-    /// Gathers the K × nr panel of im2col(input) for output columns
-    /// `firstColumn ..< firstColumn+count`, k ordered (channel, ky, kx) as in
-    /// PyTorch's weight layout; out-of-image taps and columns past `count` are 0.
-    @inline(__always)
-    static func fillIm2colPanel(
-        _ s: ConvStep, input: UnsafePointer<Float>, batch: Int, firstColumn: Int, count: Int,
-        panel: UnsafeMutablePointer<Float>, offsets: UnsafeMutablePointer<Int>
+    /// Packs im2col(input) for output columns `firstColumn ..< firstColumn+columns`
+    /// into panels of `nr` columns (panel p at `packed + p·nr·K`, k-major
+    /// inside), k ordered (channel, ky, kx) as in PyTorch's weight layout.
+    /// It walks runs of one output row, so a tap row is a strided (for
+    /// stride 1, contiguous) copy with zeros only where it leaves the image.
+    static func packIm2col(
+        _ s: ConvStep, input: UnsafePointer<Float>, batch: Int, firstColumn: Int, columns: Int,
+        packed: UnsafeMutablePointer<Float>
     ) {
-        let outPlane = s.outHeight * s.outWidth
-        let inPlane = s.inHeight * s.inWidth
-        let glyphBase = offsets, rowOrigin = offsets + nr, columnOrigin = offsets + 2 * nr
-        for j in 0 ..< nr {
-            if j < count {
-                let column = firstColumn + j
-                let glyph = column / outPlane, pixel = column % outPlane
-                glyphBase[j] = glyph * inPlane
-                rowOrigin[j] = (pixel / s.outWidth) * s.strideH - s.padH
-                columnOrigin[j] = (pixel % s.outWidth) * s.strideW - s.padW
-            } else {
-                // Far outside the image, so every tap of a padding column reads as 0.
-                glyphBase[j] = 0
-                rowOrigin[j] = Int.min / 4
-                columnOrigin[j] = 0
-            }
+        let depth = s.weights.depth
+        let outPlane = s.outHeight * s.outWidth, inPlane = s.inHeight * s.inWidth
+        let tail = columns % nr
+        if tail != 0 {  // the ragged last panel reads as zero past `columns`
+            (packed + (columns - tail) * depth).update(repeating: 0, count: nr * depth)
         }
-        let channelStride = batch * inPlane
-        let height = UInt(bitPattern: s.inHeight), width = UInt(bitPattern: s.inWidth)
-        var row = panel
+        var k = 0
         for channel in 0 ..< s.inChannels {
-            let source = input + channel * channelStride
+            let source = input + channel * batch * inPlane
             for ky in 0 ..< s.kernelH {
                 for kx in 0 ..< s.kernelW {
-                    for j in 0 ..< nr {
-                        let y = rowOrigin[j] + ky, x = columnOrigin[j] + kx
-                        let inside = UInt(bitPattern: y) < height && UInt(bitPattern: x) < width
-                        row[j] = inside ? source[glyphBase[j] + y * s.inWidth + x] : 0
+                    var column = 0
+                    var glyph = firstColumn / outPlane
+                    var oy = (firstColumn % outPlane) / s.outWidth
+                    var ox = firstColumn % s.outWidth
+                    while column < columns {
+                        // One segment: same output row, same panel.
+                        let panelRoom = nr - column % nr
+                        let run = min(s.outWidth - ox, columns - column, panelRoom)
+                        let destination = packed + (column / nr) * nr * depth + k * nr + column % nr
+                        let y = oy * s.strideH - s.padH + ky
+                        if y < 0 || y >= s.inHeight {
+                            for t in 0 ..< run { destination[t] = 0 }
+                        } else {
+                            let row = source + glyph * inPlane + y * s.inWidth
+                            let x0 = ox * s.strideW - s.padW + kx
+                            if s.strideW == 1 {
+                                let lo = min(max(-x0, 0), run), hi = max(min(s.inWidth - x0, run), lo)
+                                // Runs are short (≤ nr): plain loops beat memcpy/memset calls here.
+                                for t in 0 ..< lo { destination[t] = 0 }
+                                copy(from: row + x0 + lo, to: destination + lo, count: hi - lo)
+                                for t in hi ..< run { destination[t] = 0 }
+                            } else {
+                                for t in 0 ..< run {
+                                    let x = x0 + t * s.strideW
+                                    destination[t] = x >= 0 && x < s.inWidth ? row[x] : 0
+                                }
+                            }
+                        }
+                        column += run
+                        ox += run
+                        if ox == s.outWidth {
+                            ox = 0
+                            oy += 1
+                            if oy == s.outHeight { oy = 0; glyph += 1 }
+                        }
                     }
-                    row += nr
+                    k += 1
                 }
             }
+        }
+    }
+
+    /// A short copy in 4-float vectors, written out so that it is not turned into a memcpy call.
+    @inline(__always)
+    private static func copy(from source: UnsafePointer<Float>, to destination: UnsafeMutablePointer<Float>, count: Int) {
+        var t = 0
+        while t + 4 <= count {
+            UnsafeMutableRawPointer(destination + t).storeBytes(
+                of: UnsafeRawPointer(source + t).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+            t += 4
+        }
+        while t < count {
+            destination[t] = source[t]
+            t += 1
         }
     }
 
@@ -197,6 +273,19 @@ enum Kernels {
     /// average when `countIncludePad` (PyTorch's default).
     static func pool(_ s: PoolStep, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int) {
         let inPlane = s.inHeight * s.inWidth, outPlane = s.outHeight * s.outWidth
+        if case .max = s.kind, s.kernelH == 2, s.kernelW == 2, s.strideH == 2, s.strideW == 2, s.padH == 0, s.padW == 0 {
+            // The common 2×2/2 case: no bounds logic, two rows at a time.
+            for plane in 0 ..< s.channels * batch {
+                let source = input + plane * inPlane, destination = output + plane * outPlane
+                for oy in 0 ..< s.outHeight {
+                    let top = source + 2 * oy * s.inWidth, bottom = top + s.inWidth, out = destination + oy * s.outWidth
+                    for ox in 0 ..< s.outWidth {
+                        out[ox] = max(max(top[2 * ox], top[2 * ox + 1]), max(bottom[2 * ox], bottom[2 * ox + 1]))
+                    }
+                }
+            }
+            return
+        }
         for plane in 0 ..< s.channels * batch {
             let source = input + plane * inPlane
             let destination = output + plane * outPlane

@@ -11,6 +11,9 @@ public final class InferenceSession {
     private let front: UnsafeMutablePointer<Float>
     private let back: UnsafeMutablePointer<Float>
     private let panel: UnsafeMutablePointer<Float>
+    private let padded: UnsafeMutablePointer<Float>
+    private let raw: UnsafeMutablePointer<Float>
+    private let offsets: UnsafeMutablePointer<Int>
     private let activationCapacity: Int
 
     public init(model: Model, maxBatch: Int) {
@@ -21,12 +24,25 @@ public final class InferenceSession {
         front = Self.allocate(Float.self, activationCapacity)
         back = Self.allocate(Float.self, activationCapacity)
         panel = Self.allocate(Float.self, model.maxDepth * max(Kernels.chunkColumns, Kernels.nr))
+        // Scratch for stride-1 convolutions in shifted form, sized for the largest batch.
+        var paddedCount = 0, rawCount = 0
+        for case .conv(let conv) in model.steps where conv.strideH == 1 && conv.strideW == 1 {
+            let geometry = Kernels.ShiftedGeometry(conv, batch: maxBatch)
+            paddedCount = max(paddedCount, geometry.paddedCount(channels: conv.inChannels, batch: maxBatch))
+            rawCount = max(rawCount, conv.outChannels * geometry.rawStride)
+        }
+        padded = Self.allocate(Float.self, paddedCount)
+        raw = Self.allocate(Float.self, rawCount)
+        offsets = Self.allocate(Int.self, model.maxDepth)
     }
 
     deinit {
         front.deallocate()
         back.deallocate()
         panel.deallocate()
+        padded.deallocate()
+        raw.deallocate()
+        offsets.deallocate()
     }
 
     /// Cache-line aligned so that panel rows and vector stores never straddle lines needlessly.
@@ -58,6 +74,9 @@ public final class InferenceSession {
         var elements = inputSize
         for step in model.steps {
             switch step {
+            case .conv(let conv) where Kernels.prefersShifted(conv, batch: count):
+                Kernels.shiftedConvolution(conv, input: current, output: spare, batch: count,
+                                           padded: padded, raw: raw, offsets: offsets)
             case .conv(let conv):
                 Kernels.convolution(conv, input: current, output: spare, batch: count, packed: panel)
             case .pool(let pool):

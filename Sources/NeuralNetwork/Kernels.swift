@@ -40,8 +40,8 @@ enum Kernels {
     /// C[0..<rows][column ..< column+columns] = A · panel + bias (ReLU optional).
     /// `panel` is K × nr, zero past `columns`; `c` has row stride `ldc`.
     @inline(__always)
-    static func gemmPanel(
-        a: UnsafePointer<Float>, rows: Int, depth: Int, panel: UnsafePointer<Float>,
+    static func gemmPanel<Panel: PanelReader>(
+        a: UnsafePointer<Float>, rows: Int, depth: Int, panel: Panel,
         bias: UnsafePointer<Float>, relu: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, columns: Int
     ) {
         var row0 = 0
@@ -55,8 +55,8 @@ enum Kernels {
     }
 
     @inline(__always)
-    private static func microKernel(
-        a: UnsafePointer<Float>, b: UnsafePointer<Float>, depth: Int, bias: UnsafePointer<Float>, relu: Bool,
+    private static func microKernel<Panel: PanelReader>(
+        a: UnsafePointer<Float>, b: Panel, depth: Int, bias: UnsafePointer<Float>, relu: Bool,
         c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int
     ) {
         // Two groups of six rows; in the narrow build `mr` is 6 and the second group is absent.
@@ -65,9 +65,8 @@ enum Kernels {
         var c6 = Vector(), c7 = Vector(), c8 = Vector(), c9 = Vector(), c10 = Vector(), c11 = Vector()
         #endif
         var pa = a
-        var pb = UnsafeRawPointer(b)
-        for _ in 0 ..< depth {
-            let bv = pb.loadUnaligned(as: Vector.self)
+        for k in 0 ..< depth {
+            let bv = b.vector(k)
             step(&c0, pa[0], bv)
             step(&c1, pa[1], bv)
             step(&c2, pa[2], bv)
@@ -83,7 +82,6 @@ enum Kernels {
             step(&c11, pa[11], bv)
             #endif
             pa += mr
-            pb += MemoryLayout<Vector>.stride
         }
         store(c0, row: 0, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
         store(c1, row: 1, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
@@ -132,6 +130,30 @@ enum Kernels {
 
     // MARK: Convolution and dense layers
 
+    /// Where the micro-kernel finds row k of its K × nr B panel.
+    protocol PanelReader {
+        func vector(_ k: Int) -> Vector
+    }
+
+    /// A packed panel: rows stored one after another.
+    struct PackedPanel: PanelReader {
+        let base: UnsafePointer<Float>
+        init(_ base: UnsafePointer<Float>) { self.base = base }
+        @inline(__always) func vector(_ k: Int) -> Vector {
+            UnsafeRawPointer(base + k * nr).loadUnaligned(as: Vector.self)
+        }
+    }
+
+    /// An implicit im2col panel over a zero-padded input: row k = (c, ky, kx)
+    /// is the input itself, shifted by that tap's offset (stride-1 convolutions).
+    struct ShiftedPanel: PanelReader {
+        let base: UnsafePointer<Float>
+        let offsets: UnsafePointer<Int>
+        @inline(__always) func vector(_ k: Int) -> Vector {
+            UnsafeRawPointer(base + offsets[k]).loadUnaligned(as: Vector.self)
+        }
+    }
+
     /// Output columns packed per round: the packed im2col chunk (K × this)
     /// is at most 576 × 128 floats for GlyphNet's widest layer, L2-resident.
     static let chunkColumns = 8 * nr
@@ -153,7 +175,7 @@ enum Kernels {
                     packIm2col(s, input: input, batch: batch, firstColumn: chunk, columns: columns, packed: packed)
                     var panelStart = 0
                     while panelStart < columns {
-                        gemmPanel(a: a, rows: s.outChannels, depth: depth, panel: packed + panelStart * depth,
+                        gemmPanel(a: a, rows: s.outChannels, depth: depth, panel: PackedPanel(packed + panelStart * depth),
                                   bias: bias, relu: s.relu, c: output + chunk + panelStart, ldc: columnsTotal,
                                   columns: min(nr, columns - panelStart))
                         panelStart += nr
@@ -258,7 +280,7 @@ enum Kernels {
                         let row = panel + k * nr
                         for j in 0 ..< nr { row[j] = j < count ? source[j] : 0 }
                     }
-                    gemmPanel(a: a, rows: s.outFeatures, depth: depth, panel: panel, bias: bias, relu: s.relu,
+                    gemmPanel(a: a, rows: s.outFeatures, depth: depth, panel: PackedPanel(panel), bias: bias, relu: s.relu,
                               c: output + column, ldc: batch, columns: count)
                     column += nr
                 }

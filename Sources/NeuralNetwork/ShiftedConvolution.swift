@@ -33,7 +33,7 @@ extension Kernels {
         guard s.strideH == 1, s.strideW == 1 else { return false }
         let raw = ShiftedGeometry(s, batch: batch).rawStride / nr
         let dense = (batch * s.outHeight * s.outWidth + nr - 1) / nr
-        return 2 * raw <= 3 * dense
+        return raw <= 2 * dense
     }
 
     static func shiftedConvolution(
@@ -49,7 +49,7 @@ extension Kernels {
             let source = input + plane * inPlane
             let destination = padded + plane * paddedPlane + s.padH * g.paddedWidth + s.padW
             for y in 0 ..< s.inHeight {
-                (destination + y * g.paddedWidth).update(from: source + y * s.inWidth, count: s.inWidth)
+                copy(from: source + y * s.inWidth, to: destination + y * g.paddedWidth, count: s.inWidth)
             }
         }
 
@@ -82,7 +82,7 @@ extension Kernels {
                 let source = raw + m * g.rawStride + n * paddedPlane
                 let destination = output + (m * batch + n) * outPlane
                 for y in 0 ..< s.outHeight {
-                    (destination + y * s.outWidth).update(from: source + y * g.paddedWidth, count: s.outWidth)
+                    copy(from: source + y * g.paddedWidth, to: destination + y * s.outWidth, count: s.outWidth)
                 }
             }
         }

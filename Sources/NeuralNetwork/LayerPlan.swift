@@ -22,28 +22,45 @@ enum ActivationShape: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// A weight matrix `[rows][depth]` stored as row panels of `Kernels.mr` rows:
-/// panel p holds, for each k, the `mr` values of rows p·mr ..< p·mr+mr
-/// (zero past the last row). This is the order the micro-kernel reads them.
+/// A weight matrix `[rows][depth]` stored as row panels of `panelRows` rows:
+/// panel p holds, for each k, the `panelRows` values of rows
+/// p·panelRows ..< (p+1)·panelRows (zero past the last row). This is the
+/// order the micro-kernels read them.
 struct PackedMatrix: Sendable {
     let rows: Int
     let depth: Int
+    let panelRows: Int
     let values: [Float]
 
-    init(rows: Int, depth: Int, rowMajor: [Float]) {
+    init(rows: Int, depth: Int, rowMajor: [Float], panelRows: Int = Kernels.mr) {
         precondition(rowMajor.count == rows * depth)
-        let mr = Kernels.mr
-        let panels = (rows + mr - 1) / mr
-        var packed = [Float](repeating: 0, count: panels * mr * depth)
+        let panels = (rows + panelRows - 1) / panelRows
+        var packed = [Float](repeating: 0, count: panels * panelRows * depth)
         for row in 0 ..< rows {
-            let panel = row / mr, lane = row % mr
+            let panel = row / panelRows, lane = row % panelRows
             for k in 0 ..< depth {
-                packed[(panel * depth + k) * mr + lane] = rowMajor[row * depth + k]
+                packed[(panel * depth + k) * panelRows + lane] = rowMajor[row * depth + k]
             }
         }
         self.rows = rows
         self.depth = depth
+        self.panelRows = panelRows
         self.values = packed
+    }
+
+    /// The matrix back in `[rows][depth]` order.
+    var rowMajor: [Float] {
+        var result = [Float](repeating: 0, count: rows * depth)
+        for row in 0 ..< rows {
+            for k in 0 ..< depth {
+                result[row * depth + k] = values[((row / panelRows) * depth + k) * panelRows + row % panelRows]
+            }
+        }
+        return result
+    }
+
+    func repacked(panelRows: Int) -> PackedMatrix {
+        PackedMatrix(rows: rows, depth: depth, rowMajor: rowMajor, panelRows: panelRows)
     }
 }
 
@@ -55,6 +72,11 @@ struct ConvStep: Sendable {
     var weights: PackedMatrix
     var bias: [Float]
     var relu: Bool
+    /// The same weights packed in panels of `Kernels.channelLanes` output
+    /// channels for the direct kernel, and the bias padded to whole panels;
+    /// filled in once the plan is final (after BatchNorm folding).
+    var channelWeights: PackedMatrix? = nil
+    var paddedBias: [Float] = []
 
     var flops: Int { 2 * outChannels * outHeight * outWidth * inChannels * kernelH * kernelW }
 }

@@ -133,16 +133,14 @@ struct LayerPlanner {
         }
         let scale = (0 ..< features).map { Double(gamma[$0]) / (Double(variance[$0]) + eps).squareRoot() }
         func fold(_ matrix: PackedMatrix, _ bias: [Float]) -> (PackedMatrix, [Float]) {
-            var rowMajor = [Float](repeating: 0, count: matrix.rows * matrix.depth)
-            let mr = Kernels.mr
+            var rowMajor = matrix.rowMajor
             for row in 0 ..< matrix.rows {
                 for k in 0 ..< matrix.depth {
-                    let w = matrix.values[((row / mr) * matrix.depth + k) * mr + row % mr]
-                    rowMajor[row * matrix.depth + k] = Float(Double(w) * scale[row])
+                    rowMajor[row * matrix.depth + k] = Float(Double(rowMajor[row * matrix.depth + k]) * scale[row])
                 }
             }
             let folded = (0 ..< features).map { Float((Double(bias[$0]) - Double(mean[$0])) * scale[$0] + Double(beta[$0])) }
-            return (PackedMatrix(rows: matrix.rows, depth: matrix.depth, rowMajor: rowMajor), folded)
+            return (PackedMatrix(rows: matrix.rows, depth: matrix.depth, rowMajor: rowMajor, panelRows: matrix.panelRows), folded)
         }
         switch steps.last {
         case .conv(var conv) where !conv.relu:
@@ -153,6 +151,18 @@ struct LayerPlanner {
             steps[steps.count - 1] = .dense(dense)
         default:
             throw .layer(name: name, reason: "batchnorm must directly follow a conv2d or linear layer to be folded")
+        }
+    }
+
+    /// The plan after the last layer: adds the direct kernel's channel packing to every convolution.
+    var finalSteps: [Step] {
+        steps.map { step in
+            guard case .conv(var conv) = step else { return step }
+            let lanes = Kernels.channelLanes
+            conv.channelWeights = conv.weights.repacked(panelRows: lanes)
+            let panels = (conv.outChannels + lanes - 1) / lanes
+            conv.paddedBias = conv.bias + [Float](repeating: 0, count: panels * lanes - conv.outChannels)
+            return .conv(conv)
         }
     }
 

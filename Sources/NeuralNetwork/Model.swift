@@ -59,7 +59,7 @@ public final class Model: Sendable {
             throw .classCount(classes: manifest.classes.count, outputs: last.outFeatures)
         }
         self.manifest = manifest
-        self.steps = planner.steps
+        self.steps = planner.finalSteps
         var elements = input.channels * input.height * input.width
         var largest = elements, depth = 1, flops = 0, parameters = 0
         for step in steps {

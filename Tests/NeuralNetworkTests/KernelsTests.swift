@@ -186,4 +186,30 @@ import Testing
             #expect(maxAbsDifference(out[n], expected) < 1e-5)
         }
     }
+
+    /// Deep layers (K ≥ 64) with few pixels take the direct, channel-vector
+    /// path; 40 channels leave a partial channel panel and 7 pixels a partial
+    /// pixel tile. Batches above the slice size run as several slices.
+    @Test(arguments: [(1, 1), (2, 1), (1, 2), (3, 2), (11, 1)])
+    func deepConvolutionsMatchReference(batch: Int, stride: Int) throws {
+        var rng = SeededRandom(state: UInt64(batch * 10 + stride))
+        let (inC, outC) = (8, 40)
+        let w = rng.floats(outC * inC * 9), b = rng.floats(outC)
+        let outSide = stride == 1 ? 7 : 4
+        let features = outC * outSide * outSide
+        let wf = rng.floats(3 * features)
+        var m = TestModel(classes: 3, channels: inC, height: 7, width: 7)
+        m.conv("deep", in: inC, out: outC, kernel: [3, 3], stride: [stride, stride], padding: [1, 1], weight: w, bias: b)
+        m.layer("relu")
+        m.layer("flatten")
+        m.linear("fc", in: features, out: 3, weight: wf, bias: nil)
+        let inputs = (0 ..< batch).map { _ in rng.floats(inC * 49) }
+        let out = try InferenceSession(model: try m.build(), maxBatch: batch).logits(inputs)
+        for (n, input) in inputs.enumerated() {
+            let x = Reference.relu(Reference.conv(.init(values: input, channels: inC, height: 7, width: 7), weight: w, bias: b,
+                                                  outChannels: outC, kernel: (3, 3), stride: (stride, stride), padding: (1, 1)))
+            let expected = Reference.linear(x.values, weight: wf, bias: nil, outFeatures: 3)
+            #expect(maxAbsDifference(out[n], expected) < 1e-3, "glyph \(n)")
+        }
+    }
 }

@@ -102,13 +102,16 @@ final class PoolCore: @unchecked Sendable {
             var resumptions: [Resumption] = []
             takeBatch(into: &batch, resumptions: &resumptions, clock: clock)
             if batch.isEmpty {
+                condition.unlock()
                 runResumptions(resumptions)
+                condition.lock()
                 continue
             }
             busyWorkers += 1
             metrics.queueDepth.record(queue.count)
             condition.unlock()
             runResumptions(resumptions)
+            resumptions.removeAll()  // each continuation is resumed exactly once
 
             for (slot, item) in batch.enumerated() {
                 inputs.withUnsafeMutableBufferPointer { destination in

@@ -134,9 +134,10 @@ import NeuralNetwork
     }
 
     @Test func shutdownWithoutDrainTimeFailsTheQueuedRequests() async throws {
-        let model = try PoolTestModel.make(width: 32)
+        // Heavy enough that 64 glyphs, one at a time, outlast the few microseconds before shutdown.
+        let model = try PoolTestModel.make(width: 64)
         let pool = try InferencePool(model: model, configuration: .init(workers: 1, maxBatch: 1, deadline: .seconds(600)))
-        let glyphs = PoolTestModel.glyphs(8, seed: 4)
+        let glyphs = PoolTestModel.glyphs(64, seed: 4)
         let tasks = glyphs.map { glyph in Task { () -> PoolError? in
             do throws(PoolError) { _ = try await pool.classify([glyph]); return nil } catch { return error }
         } }

@@ -16,9 +16,10 @@
 /// is large (see `prefersDirect`).
 extension Kernels {
     #if WIDE_VECTORS
-    /// 32 channels in two ZMM registers; 8 pixels → 16 accumulators.
+    /// 32 channels in two ZMM registers; 7 pixels → 14 accumulators (7 divides
+    /// GlyphNet's 14 × 14 and 7 × 7 planes, so no tile is ragged).
     typealias HalfVector = SIMD16<Float>
-    static let pixelTile = 8
+    static let pixelTile = 7
     #else
     /// 8 channels in two SSE registers; 6 pixels → 12 accumulators.
     typealias HalfVector = SIMD4<Float>
@@ -48,7 +49,7 @@ extension Kernels {
         s.weights.depth >= 64 && batch * s.outHeight * s.outWidth <= directPixelLimit && s.channelWeights != nil
     }
 
-    static let directPixelLimit = 1024
+    static let directPixelLimit = 2048
 
     static func directConvolution(
         _ s: ConvStep, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int,
@@ -121,8 +122,8 @@ extension Kernels {
         var c0 = ChannelVector(), c1 = ChannelVector(), c2 = ChannelVector()
         var c3 = ChannelVector(), c4 = ChannelVector(), c5 = ChannelVector()
         #if WIDE_VECTORS
-        let p6 = input + pixels.6, p7 = input + pixels.7
-        var c6 = ChannelVector(), c7 = ChannelVector()
+        let p6 = input + pixels.6
+        var c6 = ChannelVector()
         #endif
         var pa = UnsafeRawPointer(a)
         for k in 0 ..< depth {
@@ -136,7 +137,6 @@ extension Kernels {
             lane(&c5, p5[t], w)
             #if WIDE_VECTORS
             lane(&c6, p6[t], w)
-            lane(&c7, p7[t], w)
             #endif
             pa += ChannelVector.stride
         }
@@ -149,7 +149,6 @@ extension Kernels {
         scatter(c5, 5, b, relu, output, planeStride, channels, count)
         #if WIDE_VECTORS
         scatter(c6, 6, b, relu, output, planeStride, channels, count)
-        scatter(c7, 7, b, relu, output, planeStride, channels, count)
         #endif
     }
 

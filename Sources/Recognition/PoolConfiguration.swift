@@ -6,7 +6,10 @@ public struct PoolConfiguration: Sendable, Equatable {
     public var workers: Int
     /// Most glyphs waiting at once; one more is refused as `overloaded`.
     public var queueDepth: Int
-    /// Most glyphs one worker runs as a single batch.
+    /// Most glyphs one worker runs as a single batch. The engine's per-glyph
+    /// cost is flat from batch 1 to 64 (bench/README.md), so batching here
+    /// saves queue hand-offs, not arithmetic; 8 keeps a batch under a
+    /// millisecond so the last glyph of a batch is not held up for long.
     public var maxBatch: Int
     /// How long a worker holding fewer than `maxBatch` glyphs waits for more.
     /// Zero (the default) never delays a lone request: the worker takes
@@ -19,7 +22,7 @@ public struct PoolConfiguration: Sendable, Equatable {
     public init(
         workers: Int = ProcessInfo.processInfo.activeProcessorCount,
         queueDepth: Int = 256,
-        maxBatch: Int = 16,
+        maxBatch: Int = 8,
         maxBatchDelay: Duration = .zero,
         deadline: Duration = .seconds(2)
     ) {

@@ -1,9 +1,9 @@
 /// Runs a `Model` on batches of up to `maxBatch` glyphs.
 ///
 /// A session owns every byte of scratch an inference needs (two ping-pong
-/// activation buffers sized for the largest step at `maxBatch`, the packed
-/// im2col chunk), allocated once here: `run` allocates
-/// nothing. It is deliberately not `Sendable`: one worker thread owns one
+/// activation buffers sized for the largest step of one slice of glyphs,
+/// the packed im2col chunk, the padded input, the shifted form's raw
+/// output, the tap offsets), allocated once here: `run` allocates nothing. It is deliberately not `Sendable`: one worker thread owns one
 /// session, and sessions share only the immutable `Model`.
 public final class InferenceSession {
     public let model: Model

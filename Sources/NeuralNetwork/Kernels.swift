@@ -1,6 +1,8 @@
-/// Every hot loop of the engine lives here; layers only describe shapes.
+/// Every hot loop of the engine lives in `Kernels` (this file,
+/// ShiftedConvolution.swift, DirectConvolution.swift, PoolingKernels.swift);
+/// layers only describe shapes.
 ///
-/// Convolutions and dense layers are one GEMM each over the whole batch:
+/// Convolutions and dense layers are GEMMs over the whole batch slice:
 ///
 ///     C[M][N] = A[M][K] · B[K][N] + bias[M]   (then ReLU if fused)
 ///
@@ -10,16 +12,22 @@
 /// next step reads and no transpose is needed between convolutions.
 ///
 /// Blocking scheme. A (the weights) is packed once at load into panels of
-/// `mr` rows, k-major (`PackedMatrix`). B is never materialised: for each
-/// block of `nr` output columns, `fillIm2colPanel` gathers a K × nr panel
-/// (im2col fused with packing, zero padding included) into a scratch buffer
-/// that stays in L1/L2, and the micro-kernel then sweeps every A panel over
-/// it. The micro-kernel keeps an mr × nr tile of C in registers (`mr`
-/// broadcasts of A times one `Vector` of B per k step) and writes it once,
-/// with bias and ReLU applied on the way out. With `Vector` = 8 floats the
-/// 6 × 8 tile is 12 SSE registers (+2 for B, 1 broadcast) on baseline
-/// x86-64; built with `-D WIDE_VECTORS` (for AVX2/AVX-512 targets) the tile
-/// is 6 × 16 in 12 YMM registers.
+/// `mr` rows, k-major (`PackedMatrix`). The micro-kernel keeps an mr × nr
+/// tile of C in registers (`mr` broadcasts of A times one `Vector` of B per
+/// k step) and writes it once, with bias and ReLU applied on the way out.
+/// Narrow build: `Vector` = 8 floats, 6 × 8 tile = 12 SSE registers (+2 for
+/// B, 1 broadcast). `-D WIDE_VECTORS` (AVX-512 targets): 16 × 16 tile = 16
+/// of the 32 ZMM registers, and 32/64/128 channels fill whole panels.
+///
+/// Where B comes from decides the convolution form (chosen per layer and
+/// slice in `InferenceSession`):
+/// - direct (DirectConvolution.swift): channels in the lanes instead,
+///   for deep layers (K ≥ 64) with few pixels: no im2col, no junk columns;
+/// - shifted (ShiftedConvolution.swift): stride 1, B rows are the padded
+///   input at per-tap offsets, read in place;
+/// - packed im2col (below): any stride; for each chunk of output columns,
+///   `packIm2col` gathers K × nr panels (zero padding included) into an
+///   L2-sized scratch that every A panel then sweeps.
 enum Kernels {
     #if WIDE_VECTORS
     typealias Vector = SIMD16<Float>
@@ -295,79 +303,5 @@ enum Kernels {
                 }
             }
         }
-    }
-
-    // MARK: Pooling, reshaping, activation
-
-    /// Max or average pooling of every (channel, glyph) plane. Padding taps
-    /// are ignored by max (PyTorch pads with −∞) and count as zeros for
-    /// average when `countIncludePad` (PyTorch's default).
-    static func pool(_ s: PoolStep, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int) {
-        let inPlane = s.inHeight * s.inWidth, outPlane = s.outHeight * s.outWidth
-        if case .max = s.kind, s.kernelH == 2, s.kernelW == 2, s.strideH == 2, s.strideW == 2, s.padH == 0, s.padW == 0 {
-            // The common 2×2/2 case: no bounds logic, two rows at a time.
-            for plane in 0 ..< s.channels * batch {
-                let source = input + plane * inPlane, destination = output + plane * outPlane
-                for oy in 0 ..< s.outHeight {
-                    let top = source + 2 * oy * s.inWidth, bottom = top + s.inWidth, out = destination + oy * s.outWidth
-                    for ox in 0 ..< s.outWidth {
-                        out[ox] = max(max(top[2 * ox], top[2 * ox + 1]), max(bottom[2 * ox], bottom[2 * ox + 1]))
-                    }
-                }
-            }
-            return
-        }
-        for plane in 0 ..< s.channels * batch {
-            let source = input + plane * inPlane
-            let destination = output + plane * outPlane
-            for oy in 0 ..< s.outHeight {
-                let y0 = oy * s.strideH - s.padH
-                let yStart = max(y0, 0), yEnd = min(y0 + s.kernelH, s.inHeight)
-                for ox in 0 ..< s.outWidth {
-                    let x0 = ox * s.strideW - s.padW
-                    let xStart = max(x0, 0), xEnd = min(x0 + s.kernelW, s.inWidth)
-                    switch s.kind {
-                    case .max:
-                        var best = -Float.infinity
-                        for y in yStart ..< yEnd {
-                            for x in xStart ..< xEnd { best = max(best, source[y * s.inWidth + x]) }
-                        }
-                        destination[oy * s.outWidth + ox] = best
-                    case .average(let countIncludePad):
-                        var sum: Float = 0
-                        for y in yStart ..< yEnd {
-                            for x in xStart ..< xEnd { sum += source[y * s.inWidth + x] }
-                        }
-                        let divisor = countIncludePad ? s.kernelH * s.kernelW : (yEnd - yStart) * (xEnd - xStart)
-                        destination[oy * s.outWidth + ox] = sum / Float(divisor)
-                    }
-                }
-            }
-        }
-    }
-
-    /// `[C][N][plane]` → `[C][N]`, the mean of each plane.
-    static func globalAveragePool(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, planes: Int, plane: Int) {
-        let scale = 1 / Float(plane)
-        for p in 0 ..< planes {
-            let source = input + p * plane
-            var sum: Float = 0
-            for i in 0 ..< plane { sum += source[i] }
-            output[p] = sum * scale
-        }
-    }
-
-    /// `[C][N][plane]` → `[C·plane][N]`: each glyph's features in NCHW order.
-    static func flatten(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, channels: Int, plane: Int, batch: Int) {
-        for c in 0 ..< channels {
-            for n in 0 ..< batch {
-                let source = input + (c * batch + n) * plane
-                for p in 0 ..< plane { output[(c * plane + p) * batch + n] = source[p] }
-            }
-        }
-    }
-
-    static func relu(_ buffer: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0 ..< count where buffer[i] < 0 { buffer[i] = 0 }
     }
 }

@@ -126,19 +126,37 @@ extension Kernels {
         var c6 = ChannelVector()
         #endif
         var pa = UnsafeRawPointer(a)
-        for k in 0 ..< depth {
-            let w = ChannelVector(loading: pa)
-            let t = taps[k]
-            lane(&c0, p0[t], w)
-            lane(&c1, p1[t], w)
-            lane(&c2, p2[t], w)
-            lane(&c3, p3[t], w)
-            lane(&c4, p4[t], w)
-            lane(&c5, p5[t], w)
-            #if WIDE_VECTORS
-            lane(&c6, p6[t], w)
-            #endif
-            pa += ChannelVector.stride
+        if channels > HalfVector.scalarCount {
+            for k in 0 ..< depth {
+                let w = ChannelVector(loading: pa)
+                let t = taps[k]
+                lane(&c0, p0[t], w)
+                lane(&c1, p1[t], w)
+                lane(&c2, p2[t], w)
+                lane(&c3, p3[t], w)
+                lane(&c4, p4[t], w)
+                lane(&c5, p5[t], w)
+                #if WIDE_VECTORS
+                lane(&c6, p6[t], w)
+                #endif
+                pa += ChannelVector.stride
+            }
+        } else {
+            // A last panel at most half full (e.g. 48 = 32 + 16 channels): skip the upper half.
+            for k in 0 ..< depth {
+                let w = pa.loadUnaligned(as: HalfVector.self)
+                let t = taps[k]
+                halfLane(&c0, p0[t], w)
+                halfLane(&c1, p1[t], w)
+                halfLane(&c2, p2[t], w)
+                halfLane(&c3, p3[t], w)
+                halfLane(&c4, p4[t], w)
+                halfLane(&c5, p5[t], w)
+                #if WIDE_VECTORS
+                halfLane(&c6, p6[t], w)
+                #endif
+                pa += ChannelVector.stride
+            }
         }
         let b = ChannelVector(loading: UnsafeRawPointer(bias))
         scatter(c0, 0, b, relu, output, planeStride, channels, count)
@@ -161,6 +179,15 @@ extension Kernels {
         #else
         accumulator.lo += broadcast * w.lo
         accumulator.hi += broadcast * w.hi
+        #endif
+    }
+
+    @inline(__always)
+    private static func halfLane(_ accumulator: inout ChannelVector, _ x: Float, _ w: HalfVector) {
+        #if FUSED_MULTIPLY_ADD
+        accumulator.lo.addProduct(HalfVector(repeating: x), w)
+        #else
+        accumulator.lo += HalfVector(repeating: x) * w
         #endif
     }
 

@@ -53,7 +53,7 @@ let package = Package(
         // Worker pool with dynamic batching, and the Recognizer facade (input → answer).
         .target(
             name: "Recognition",
-            dependencies: ["Imaging", "Preprocessing", "NeuralNetwork"],
+            dependencies: ["Imaging", "Preprocessing", "NeuralNetwork", .product(name: "Metrics", package: "swift-metrics")],
             swiftSettings: strict
         ),
 

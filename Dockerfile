@@ -41,8 +41,8 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 # A fixed numeric id so Kubernetes can verify runAsNonRoot (it cannot resolve user names in the image).
-RUN groupadd --system --gid 10001 ocr \
-    && useradd --system --uid 10001 --gid ocr --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin ocr
+RUN groupadd --gid 10001 ocr \
+    && useradd --uid 10001 --gid ocr --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin ocr
 
 # The server resolves relative paths (public_dir, model.path) against the working directory.
 WORKDIR /app

@@ -16,7 +16,7 @@
 #   OCR_BINARY       release binary to copy in (default: built with swift build -c release --static-swift-stdlib)
 #   DEBIAN_MIRROR    Debian mirror for debootstrap (default: the first bookworm one in apt's sources)
 #   CHECK_TIMEOUT    overall limit in seconds (default 1200, the first debootstrap included)
-#   CHECK_CONFIG     a config.yaml to mount over the image's, e.g. the Kubernetes ConfigMap's (optional)
+#   CHECK_CONFIG     a config.yaml to put over the image's, or "configmap" for deploy/kubernetes/configmap.yaml's
 #   KEEP_ROOTFS=1    keep the per-run root filesystem for inspection
 set -euo pipefail
 
@@ -171,6 +171,11 @@ else
     unmount_all
     touch "$LAYER.done"
 fi
+# Layers of earlier versions of the RUN lines are not needed any more.
+for old_layer in "$ROOTFS_DIR"/layer-*; do
+    [[ $old_layer == "$LAYER" || $old_layer == "$LAYER".* ]] && continue
+    rm -rf --one-file-system "$old_layer"
+done
 
 for package in "${PACKAGES[@]}"; do
     # shellcheck disable=SC2016  # ${Status} is dpkg-query's format, not a shell expansion
@@ -238,7 +243,12 @@ for index in "${!COPY_DEST[@]}"; do
         log "COPY $source -> ${COPY_DEST[index]}"
     done
 done
-if [[ -n ${CHECK_CONFIG:-} ]]; then
+if [[ ${CHECK_CONFIG:-} == configmap ]]; then
+    # What the pod sees: the ConfigMap's config.yaml mounted over the image's.
+    python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["data"]["config.yaml"], end="")' \
+        deploy/kubernetes/configmap.yaml >"$RUN_ROOT$WORKDIR/config.yaml" || die "cannot read the ConfigMap"
+    log "config.yaml replaced by the ConfigMap's (deploy/kubernetes/configmap.yaml)"
+elif [[ -n ${CHECK_CONFIG:-} ]]; then
     cp "$CHECK_CONFIG" "$RUN_ROOT$WORKDIR/config.yaml"
     log "config.yaml replaced by $CHECK_CONFIG"
 fi
@@ -267,6 +277,14 @@ fi
 mount --bind "$RUN_ROOT" "$RUN_ROOT" && MOUNTS+=("$RUN_ROOT")
 mount -o remount,bind,ro "$RUN_ROOT"
 mount_api "$RUN_ROOT"
+
+if chroot "$RUN_ROOT" touch /.write-probe 2>/dev/null; then
+    fail "the root filesystem is writable (the check should mount it read-only)"
+elif chroot --userspec="$RUN_AS" "$RUN_ROOT" sh -c ': >/tmp/.write-probe && rm /tmp/.write-probe'; then
+    pass "root filesystem read-only (as readOnlyRootFilesystem), /tmp writable by the user"
+else
+    fail "/tmp is not writable by $RUN_AS"
+fi
 
 missing=$(chroot "$RUN_ROOT" ldd /usr/local/bin/ocr-server 2>&1 | grep 'not found' || true)
 if [[ -z $missing ]]; then

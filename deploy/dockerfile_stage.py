@@ -144,7 +144,9 @@ def parse_env(argument: str) -> dict[str, str]:
 
 
 def parse(text: str, stage_name: str | None = None) -> Stage:
+    """The named stage (default: the last). Only that stage has to use instructions this reader models."""
     stages: list[Stage] = []
+    errors: dict[int, DockerfileError] = {}  # first problem of each stage, by index
     for line in logical_lines(text):
         keyword, _, argument = line.partition(" ")
         keyword = keyword.upper()
@@ -159,64 +161,77 @@ def parse(text: str, stage_name: str | None = None) -> Stage:
             continue  # an ARG before the first FROM only parameterises FROM lines
         if not stages:
             raise DockerfileError(f"{keyword} before the first FROM")
-        stage = stages[-1]
-        if keyword in IGNORED:
+        if len(stages) - 1 in errors:
             continue
-        if keyword == "RUN":
-            flags, command = split_flags(argument)
-            if flags or command.startswith("["):
-                raise DockerfileError(f"only the plain shell form of RUN is modelled: {line}")
-            stage.runs.append(Run(command=command, workdir=stage.workdir, env=dict(stage.env)))
-            stage.packages.extend(apt_packages(command))
-        elif keyword == "WORKDIR":
-            stage.workdir = absolute(argument, stage.workdir).rstrip("/") or "/"
-        elif keyword == "ENV":
-            stage.env.update(parse_env(argument))
-        elif keyword == "COPY":
-            flags, rest = split_flags(argument)
-            unknown = set(flags) - {"from", "chown", "chmod"}
-            if unknown:
-                raise DockerfileError(f"COPY flags not modelled: {sorted(unknown)}")
-            paths = exec_form(rest) if rest.startswith("[") else shlex.split(rest)
-            if len(paths) < 2:
-                raise DockerfileError(f"COPY needs a source and a destination: {line}")
-            stage.copies.append(Copy(
-                source_stage=flags.get("from"),
-                sources=paths[:-1],
-                destination=absolute(paths[-1], stage.workdir),
-                chown=flags.get("chown"),
-                chmod=flags.get("chmod"),
-            ))
-        elif keyword == "USER":
-            stage.user = argument
-        elif keyword == "EXPOSE":
-            stage.expose.extend(port.split("/")[0] for port in argument.split())
-        elif keyword == "STOPSIGNAL":
-            stage.stopsignal = argument
-        elif keyword == "HEALTHCHECK":
-            if argument.upper() == "NONE":
-                stage.healthcheck = []
-                continue
-            _, rest = split_flags(argument)
-            command_keyword, _, command = rest.partition(" ")
-            if command_keyword.upper() != "CMD":
-                raise DockerfileError(f"HEALTHCHECK without CMD: {line}")
-            stage.healthcheck = exec_form(command.strip())
-        elif keyword == "ENTRYPOINT":
-            stage.entrypoint = exec_form(argument)
-            stage.cmd = []  # Docker resets CMD when ENTRYPOINT is set after it
-        elif keyword == "CMD":
-            stage.cmd = exec_form(argument)
-        else:
-            raise DockerfileError(f"instruction not modelled by the chroot check: {keyword}")
+        try:
+            apply(stages[-1], keyword, argument, line)
+        except DockerfileError as error:
+            errors[len(stages) - 1] = error
     if not stages:
         raise DockerfileError("no FROM line")
     if stage_name is None:
-        return stages[-1]
-    for stage in stages:
-        if stage.name == stage_name:
-            return stage
-    raise DockerfileError(f"no stage named {stage_name}")
+        index = len(stages) - 1
+    else:
+        matches = [i for i, stage in enumerate(stages) if stage.name == stage_name]
+        if not matches:
+            raise DockerfileError(f"no stage named {stage_name}")
+        index = matches[0]
+    if index in errors:
+        raise errors[index]
+    return stages[index]
+
+
+def apply(stage: Stage, keyword: str, argument: str, line: str) -> None:
+    """One instruction's effect on the stage it belongs to."""
+    if keyword in IGNORED:
+        return
+    if keyword == "RUN":
+        flags, command = split_flags(argument)
+        if flags or command.startswith("["):
+            raise DockerfileError(f"only the plain shell form of RUN is modelled: {line}")
+        stage.runs.append(Run(command=command, workdir=stage.workdir, env=dict(stage.env)))
+        stage.packages.extend(apt_packages(command))
+    elif keyword == "WORKDIR":
+        stage.workdir = absolute(argument, stage.workdir).rstrip("/") or "/"
+    elif keyword == "ENV":
+        stage.env.update(parse_env(argument))
+    elif keyword == "COPY":
+        flags, rest = split_flags(argument)
+        unknown = set(flags) - {"from", "chown", "chmod"}
+        if unknown:
+            raise DockerfileError(f"COPY flags not modelled: {sorted(unknown)}")
+        paths = exec_form(rest) if rest.startswith("[") else shlex.split(rest)
+        if len(paths) < 2:
+            raise DockerfileError(f"COPY needs a source and a destination: {line}")
+        stage.copies.append(Copy(
+            source_stage=flags.get("from"),
+            sources=paths[:-1],
+            destination=absolute(paths[-1], stage.workdir),
+            chown=flags.get("chown"),
+            chmod=flags.get("chmod"),
+        ))
+    elif keyword == "USER":
+        stage.user = argument
+    elif keyword == "EXPOSE":
+        stage.expose.extend(port.split("/")[0] for port in argument.split())
+    elif keyword == "STOPSIGNAL":
+        stage.stopsignal = argument
+    elif keyword == "HEALTHCHECK":
+        if argument.upper() == "NONE":
+            stage.healthcheck = []
+            return
+        _, rest = split_flags(argument)
+        command_keyword, _, command = rest.partition(" ")
+        if command_keyword.upper() != "CMD":
+            raise DockerfileError(f"HEALTHCHECK without CMD: {line}")
+        stage.healthcheck = exec_form(command.strip())
+    elif keyword == "ENTRYPOINT":
+        stage.entrypoint = exec_form(argument)
+        stage.cmd = []  # Docker resets CMD when ENTRYPOINT is set after it
+    elif keyword == "CMD":
+        stage.cmd = exec_form(argument)
+    else:
+        raise DockerfileError(f"instruction not modelled by the chroot check: {keyword}")
 
 
 def to_bash(stage: Stage) -> str:

@@ -119,3 +119,10 @@ def test_command_line_json():
     out = subprocess.run([sys.executable, str(REPO / "deploy" / "dockerfile_stage.py"), str(REPO / "Dockerfile"),
                           "--stage", "build"], capture_output=True, text=True, check=True).stdout
     assert json.loads(out)["base"].startswith("swift:6.3")
+
+
+def test_unmodelled_instruction_in_another_stage_is_fine():
+    text = "FROM swift AS build\nRUN --mount=type=cache,target=/x true\nFROM debian:bookworm-slim\nUSER 1\n"
+    assert parse(text).user == "1"
+    with pytest.raises(DockerfileError):
+        parse(text, "build")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import posixpath
 import shlex
 import sys
 from dataclasses import dataclass, field, asdict
@@ -122,11 +123,9 @@ def split_flags(argument: str) -> tuple[dict[str, str], str]:
 
 
 def absolute(path: str, workdir: str) -> str:
-    if path.startswith("/"):
-        return path
-    joined = workdir.rstrip("/") + "/" + path
-    # Keep a trailing slash: it means "into this directory".
-    return joined
+    joined = posixpath.normpath(posixpath.join(workdir, path))
+    # Keep a trailing slash: on a COPY destination it means "into this directory".
+    return joined + "/" if path.endswith("/") and joined != "/" else joined
 
 
 def parse_env(argument: str) -> dict[str, str]:

@@ -57,7 +57,7 @@ def test_copy_destinations_resolve_against_workdir():
     copies = parse(SAMPLE).copies
     assert [(c.source_stage, c.sources, c.destination, c.chown) for c in copies] == [
         ("build", ["/out/tool"], "/usr/local/bin/tool", None),
-        (None, ["assets"], "/app/./assets", "1:2"),
+        (None, ["assets"], "/app/assets", "1:2"),
         (None, ["a.txt", "b.txt"], "/app/conf/", None),
     ]
 

@@ -146,6 +146,7 @@ else
     timeout 900 debootstrap --variant=minbase "$SUITE" "$BASE" "$MIRROR" >"$ROOTFS_DIR/debootstrap.log" 2>&1 \
         || die "debootstrap failed; see $ROOTFS_DIR/debootstrap.log"
     touch "$ROOTFS_DIR/base.done"
+    log "debootstrap done after $((SECONDS - START))s"
 fi
 
 # ------------------------------------------- the stage's RUN lines, cached as a layer -----
@@ -170,6 +171,7 @@ else
     done
     unmount_all
     touch "$LAYER.done"
+    log "RUN lines done after $((SECONDS - START))s"
 fi
 # Layers of earlier versions of the RUN lines are not needed any more.
 for old_layer in "$ROOTFS_DIR"/layer-*; do

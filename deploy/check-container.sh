@@ -282,7 +282,7 @@ mount_api "$RUN_ROOT"
 
 if chroot "$RUN_ROOT" touch /.write-probe 2>/dev/null; then
     fail "the root filesystem is writable (the check should mount it read-only)"
-elif chroot --userspec="$RUN_AS" "$RUN_ROOT" sh -c ': >/tmp/.write-probe && rm /tmp/.write-probe'; then
+elif chroot --userspec="$RUN_AS" "$RUN_ROOT" sh -c 'cd /tmp && : >.write-probe && rm .write-probe'; then
     pass "root filesystem read-only (as readOnlyRootFilesystem), /tmp writable by the user"
 else
     fail "/tmp is not writable by $RUN_AS"

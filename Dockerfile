@@ -9,10 +9,11 @@
 # ---- build stage: the toolchain's major.minor (6.3), on the same Debian release as the runtime stage ----
 FROM swift:6.3-bookworm AS build
 
-# Headers for the C shims; versions follow the image's Debian release, which the FROM line pins.
+# Headers for the C shims, and pkg-config for the zlib system-library target; versions follow the image's
+# Debian release, which the FROM line pins.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpng-dev libjpeg-dev zlib1g-dev \
+    && apt-get install -y --no-install-recommends libpng-dev libjpeg-dev zlib1g-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src

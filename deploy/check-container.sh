@@ -124,15 +124,18 @@ MIRROR=${DEBIAN_MIRROR:-$(debian_mirror)}
 # Mount API filesystems a chroot needs: /proc, a private /dev with the usual nodes, a tmpfs /tmp.
 mount_api() {
     local root=$1
-    mount -t proc proc "$root/proc" && MOUNTS+=("$root/proc")
-    mount -t tmpfs -o mode=0755,nosuid,size=1m devtmp "$root/dev" && MOUNTS+=("$root/dev")
+    mount -t proc proc "$root/proc" || die "cannot mount /proc in $root"
+    MOUNTS+=("$root/proc")
+    mount -t tmpfs -o mode=0755,nosuid,size=1m devtmp "$root/dev" || die "cannot mount /dev in $root"
+    MOUNTS+=("$root/dev")
     mknod -m 0666 "$root/dev/null" c 1 3
     mknod -m 0666 "$root/dev/zero" c 1 5
     mknod -m 0666 "$root/dev/full" c 1 7
     mknod -m 0666 "$root/dev/random" c 1 8
     mknod -m 0666 "$root/dev/urandom" c 1 9
     ln -s /proc/self/fd "$root/dev/fd"
-    mount -t tmpfs -o mode=1777,nosuid,nodev,size=16m tmp "$root/tmp" && MOUNTS+=("$root/tmp")
+    mount -t tmpfs -o mode=1777,nosuid,nodev,size=16m tmp "$root/tmp" || die "cannot mount /tmp in $root"
+    MOUNTS+=("$root/tmp")
 }
 
 # --------------------------------------------------------- base filesystem -----
@@ -276,8 +279,9 @@ else
 fi
 
 # --------------------------------------------- read-only root, API mounts -----
-mount --bind "$RUN_ROOT" "$RUN_ROOT" && MOUNTS+=("$RUN_ROOT")
-mount -o remount,bind,ro "$RUN_ROOT"
+mount --bind "$RUN_ROOT" "$RUN_ROOT" || die "cannot bind-mount $RUN_ROOT"
+MOUNTS+=("$RUN_ROOT")
+mount -o remount,bind,ro "$RUN_ROOT" || die "cannot make $RUN_ROOT read-only"
 mount_api "$RUN_ROOT"
 
 if chroot "$RUN_ROOT" touch /.write-probe 2>/dev/null; then
@@ -298,14 +302,20 @@ fi
 # A network namespace of its own, with loopback up: the container's view of the network.
 unshare --net sleep "$CHECK_TIMEOUT" >/dev/null 2>&1 &
 NETNS_PID=$!
-sleep 0.2
+# Wait until unshare has switched namespaces: before that, the pid's namespace is still the host's.
+for _ in $(seq 1 50); do
+    [[ $(readlink "/proc/$NETNS_PID/ns/net" 2>/dev/null) != "$(readlink /proc/self/ns/net)" ]] && break
+    sleep 0.1
+done
+[[ $(readlink "/proc/$NETNS_PID/ns/net" 2>/dev/null) != "$(readlink /proc/self/ns/net)" ]] \
+    || die "could not create a network namespace"
 NETNS=(nsenter --net="/proc/$NETNS_PID/ns/net")
 in_netns() { "${NETNS[@]}" "$@"; }
 in_netns ip link set lo up
 
 PORT=${EXPOSE[0]:-8080}
 for variable in "${ENV_VARS[@]}"; do
-    [[ $variable == OCR_PORT=* ]] && PORT=${variable#OCR_PORT=}
+    if [[ $variable == OCR_PORT=* ]]; then PORT=${variable#OCR_PORT=}; fi
 done
 URL=http://127.0.0.1:$PORT
 HOME_DIR=$(chroot "$RUN_ROOT" getent passwd "$RUN_UID" | cut -d: -f6)

@@ -64,10 +64,11 @@ EXPOSE 8080
 # The server drains in-flight requests on SIGTERM (server.timeouts.drain_seconds) and then exits 0.
 STOPSIGNAL SIGTERM
 
-# No curl in the image: the binary probes /healthz on loopback itself. Through sh so that the probe follows
-# an OCR_PORT given at `docker run -e`.
+# No curl in the image: the binary probes /healthz on loopback itself. Without --port it takes the port from
+# the same configuration as the server (config.yaml in WORKDIR, then OCR_PORT), so `docker run -e OCR_PORT=...`
+# or a mounted config.yaml moves the probe with the server.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
-    CMD ["/bin/sh", "-c", "exec ocr-server healthcheck --port \"${OCR_PORT}\""]
+    CMD ["ocr-server", "healthcheck"]
 
 ENTRYPOINT ["ocr-server"]
 CMD ["--config", "/app/config.yaml"]

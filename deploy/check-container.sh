@@ -334,20 +334,31 @@ SERVER_PID=$!
 # ------------------------------------------------------------------ checks -----
 http() { in_netns curl -s --max-time 5 "$@"; }
 
-# Polls until a URL answers 200 or the limit passes; prints the seconds it took.
+# Polls until a URL answers 200 or the limit passes, and prints how long it took, or the last status seen.
+# A 404 or 405 ends the wait at once: the route does not exist, so waiting cannot help.
 wait_for_200() {
-    local path=$1 limit=$2 began=$SECONDS code
+    local path=$1 limit=$2 began=$SECONDS code=000
     while ((SECONDS - began < limit)); do
-        kill -0 "$SERVER_PID" 2>/dev/null || return 1
+        kill -0 "$SERVER_PID" 2>/dev/null || { printf 'nothing: the server exited\n'; return 1; }
         code=$(http -o /dev/null -w '%{http_code}' "$URL$path" 2>/dev/null || true)
-        [[ $code == 200 ]] && { printf '%s\n' "$((SECONDS - began))"; return 0; }
+        case $code in
+            200) printf 'after %ss\n' "$((SECONDS - began))"; return 0 ;;
+            404 | 405) printf '%s\n' "$code"; return 1 ;;
+        esac
         sleep 0.25
     done
+    printf '%s for %ss\n' "$code" "$limit"
     return 1
 }
 
-if took=$(wait_for_200 /healthz 30); then pass "GET /healthz answers 200 (after ${took}s)"; else fail "GET /healthz never answered 200"; fi
-if took=$(wait_for_200 /readyz 60); then pass "GET /readyz answers 200 (after ${took}s)"; else fail "GET /readyz never answered 200"; fi
+for probe in "/healthz 30" "/readyz 60"; do
+    read -r path limit <<<"$probe"
+    if outcome=$(wait_for_200 "$path" "$limit"); then
+        pass "GET $path answers 200 ($outcome)"
+    else
+        fail "GET $path never answered 200 (got $outcome)"
+    fi
+done
 
 process_uid=$(awk '/^Uid:/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || true)
 if [[ -n $process_uid && $process_uid != 0 && $process_uid == "$RUN_UID" ]]; then

@@ -299,6 +299,20 @@ else
     fail "shared libraries missing in the image: $(printf '%s' "$missing" | tr '\n' ' ')"
 fi
 
+# The Deployment's preStop hook runs a command from the image: it has to be there.
+pre_stop=$(python3 -c 'import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+hook = docs[0]["spec"]["template"]["spec"]["containers"][0].get("lifecycle", {}).get("preStop", {})
+print(hook.get("exec", {}).get("command", [""])[0])' deploy/kubernetes/deployment.yaml 2>/dev/null || true)
+# shellcheck disable=SC2016  # $1 is expanded by the sh inside the chroot
+if [[ -z $pre_stop ]]; then
+    log "the Deployment has no exec preStop hook; nothing to look for in the image"
+elif chroot "$RUN_ROOT" /usr/bin/env -i "${ENV_VARS[@]}" sh -c 'command -v "$1"' sh "$pre_stop" >/dev/null; then
+    pass "the Kubernetes preStop command ($pre_stop) exists in the image"
+else
+    fail "the Kubernetes preStop command ($pre_stop) is not in the image"
+fi
+
 # A network namespace of its own, with loopback up: the container's view of the network.
 unshare --net sleep "$CHECK_TIMEOUT" >/dev/null 2>&1 &
 NETNS_PID=$!

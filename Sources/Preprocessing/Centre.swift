@@ -22,7 +22,11 @@ extension Preprocessor {
     /// The glyph must fit (at most 28 on each side; step 5 guarantees 20).
     public static func centre(_ glyph: GreyImage) -> GreyImage {
         let side = inputSide
-        let mass = centreOfMass(glyph)
+        // Snap to 1/1024 (docs/preprocessing.md step 6): a symmetric glyph's centre lies exactly on a
+        // half pixel, and without the snap summation order would decide which way the offset rounds.
+        let raw = centreOfMass(glyph)
+        let snap = { (c: Double) in ((c * 1024) + 0.5).rounded(.down) / 1024 }
+        let mass = (x: snap(raw.x), y: snap(raw.y))
         let half = Double(side) / 2
         let ox = min(max(Int((half - mass.x + 0.5).rounded(.down)), 0), max(0, side - glyph.width))
         let oy = min(max(Int((half - mass.y + 0.5).rounded(.down)), 0), max(0, side - glyph.height))

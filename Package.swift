@@ -53,7 +53,7 @@ let package = Package(
         // Worker pool with dynamic batching, and the Recognizer facade (input → answer).
         .target(
             name: "Recognition",
-            dependencies: ["Imaging", "Preprocessing", "NeuralNetwork"],
+            dependencies: ["Imaging", "Preprocessing", "NeuralNetwork", .product(name: "Metrics", package: "swift-metrics")],
             swiftSettings: strict
         ),
 
@@ -84,7 +84,7 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork"], resources: [.copy("Fixtures")], swiftSettings: strict),

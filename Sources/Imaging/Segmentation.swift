@@ -1,0 +1,176 @@
+/// Splitting an input into glyphs, left to right (multi-digit numbers).
+///
+/// Images: 8-connected components of the ink mask; specks are dropped; components that
+/// overlap horizontally by more than half of the narrower one are merged (a "5" drawn in two
+/// strokes, the dot of an "i"). Strokes: strokes whose horizontal extents overlap, transitively.
+public enum Segmentation {
+    public static let maxGlyphs = 32
+    /// More candidate components than this is refused before the pairwise merge, which would
+    /// otherwise be quadratic in an adversarial image of isolated dots.
+    public static let maxComponents = 4096
+    /// A component is a speck when its box's longer side is below this fraction of the tallest
+    /// component's height AND its pixel count is below `speckAreaFraction` of the largest
+    /// component's; both must hold, so a thin but long stroke piece is kept.
+    public static let speckSizeFraction = 0.08
+    public static let speckAreaFraction = 0.01
+
+    /// Labels of an ink mask: `labels[i]` is 0 for background or the 1-based component index.
+    public struct ComponentMap: Sendable {
+        public let width: Int
+        public let height: Int
+        public let labels: [Int32]
+        /// `components[label - 1]`
+        public let components: [Component]
+    }
+
+    public struct Component: Equatable, Sendable {
+        public var box: PixelBox
+        public var pixelCount: Int
+    }
+
+    /// A glyph: its box and the component labels (see `ComponentMap`) it consists of.
+    public struct Region: Equatable, Sendable {
+        public var box: PixelBox
+        public var labels: [Int32]
+    }
+
+    /// 8-connected components of the pixels of `image` that are > 0, by flood fill with an
+    /// explicit stack (no recursion depth to exhaust).
+    public static func components(of image: GreyImage) -> ComponentMap {
+        let width = image.width, height = image.height
+        var labels = [Int32](repeating: 0, count: width * height)
+        var components: [Component] = []
+        var stack: [Int] = []
+        image.pixels.withUnsafeBufferPointer { ink in
+            labels.withUnsafeMutableBufferPointer { labels in
+                for start in 0..<(width * height) where ink[start] > 0 && labels[start] == 0 {
+                    let label = Int32(components.count + 1)
+                    var box = PixelBox(minX: start % width, minY: start / width, maxX: start % width + 1, maxY: start / width + 1)
+                    var count = 0
+                    labels[start] = label
+                    stack.append(start)
+                    while let index = stack.popLast() {
+                        count += 1
+                        let x = index % width, y = index / width
+                        box.minX = min(box.minX, x)
+                        box.maxX = max(box.maxX, x + 1)
+                        box.minY = min(box.minY, y)
+                        box.maxY = max(box.maxY, y + 1)
+                        for ny in max(0, y - 1)...min(height - 1, y + 1) {
+                            for nx in max(0, x - 1)...min(width - 1, x + 1) {
+                                let neighbour = ny * width + nx
+                                if ink[neighbour] > 0 && labels[neighbour] == 0 {
+                                    labels[neighbour] = label
+                                    stack.append(neighbour)
+                                }
+                            }
+                        }
+                    }
+                    components.append(Component(box: box, pixelCount: count))
+                }
+            }
+        }
+        return ComponentMap(width: width, height: height, labels: labels, components: components)
+    }
+
+    /// Drops specks, merges horizontally overlapping components, orders left to right.
+    /// Throws `tooManyGlyphs` above `limit` glyphs (or `maxComponents` candidates) and `empty`
+    /// when nothing is left.
+    public static func regions(of map: ComponentMap, limit: Int = maxGlyphs) throws(ImagingError) -> [Region] {
+        let all = map.components
+        let tallest = all.map(\.box.height).max() ?? 0
+        let largest = all.map(\.pixelCount).max() ?? 0
+        let kept = all.indices.filter { index in
+            let component = all[index]
+            let small = Double(max(component.box.width, component.box.height)) < speckSizeFraction * Double(tallest)
+            let tiny = Double(component.pixelCount) < speckAreaFraction * Double(largest)
+            return !(small && tiny)
+        }
+        if kept.isEmpty { throw .empty }
+        if kept.count > maxComponents { throw .tooManyGlyphs(count: kept.count, limit: limit) }
+
+        // Union-find over the kept components; only pairs whose x-ranges meet are compared.
+        var parent = Array(kept.indices)
+        func root(_ i: Int) -> Int {
+            var i = i
+            while parent[i] != i {
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            }
+            return i
+        }
+        let order = kept.indices.sorted { all[kept[$0]].box.minX < all[kept[$1]].box.minX }
+        for (position, i) in order.enumerated() {
+            let a = all[kept[i]].box
+            for j in order[(position + 1)...] {
+                let b = all[kept[j]].box
+                if b.minX >= a.maxX { break }
+                let overlap = min(a.maxX, b.maxX) - max(a.minX, b.minX)
+                if 2 * overlap > min(a.width, b.width) {
+                    let ra = root(i), rb = root(j)
+                    if ra != rb { parent[rb] = ra }
+                }
+            }
+        }
+        var byRoot: [Int: Region] = [:]
+        for i in kept.indices {
+            let component = all[kept[i]]
+            let label = Int32(kept[i] + 1)
+            let r = root(i)
+            if var region = byRoot[r] {
+                region.box = region.box.union(component.box)
+                region.labels.append(label)
+                byRoot[r] = region
+            } else {
+                byRoot[r] = Region(box: component.box, labels: [label])
+            }
+        }
+        let regions = byRoot.values.sorted {
+            ($0.box.minX, $0.box.minY) < ($1.box.minX, $1.box.minY)
+        }
+        if regions.count > limit { throw .tooManyGlyphs(count: regions.count, limit: limit) }
+        return regions
+    }
+
+    /// The pixels of `source` inside `region`, each pixel that is not part of the region's
+    /// components replaced by `fill`, with a one-pixel frame of `fill` around it: the glyph as
+    /// if it had been drawn alone on clean paper, so a neighbour's ink cannot leak in.
+    public static func isolate(_ region: Region, of map: ComponentMap, from source: GreyImage, fill: Float) -> GreyImage {
+        let box = region.box
+        var output = GreyImage(width: box.width + 2, height: box.height + 2, filledWith: fill)
+        let members = Set(region.labels)
+        for y in box.minY..<box.maxY {
+            for x in box.minX..<box.maxX {
+                let label = map.labels[y * map.width + x]
+                if label != 0 && members.contains(label) {
+                    output[x - box.minX + 1, y - box.minY + 1] = source[x, y]
+                }
+            }
+        }
+        return output
+    }
+
+    /// Groups strokes whose horizontal extents overlap or touch, transitively; groups are
+    /// ordered left to right and hold stroke indices in input order. Empty strokes are skipped.
+    public static func groupStrokes(_ strokes: [[Point]], limit: Int = maxGlyphs) throws(ImagingError) -> [[Int]] {
+        let spans: [(index: Int, minX: Double, maxX: Double)] = strokes.enumerated().compactMap { index, stroke in
+            guard let first = stroke.first else { return nil }
+            let xs = stroke.lazy.map(\.x)
+            return (index, xs.min() ?? first.x, xs.max() ?? first.x)
+        }.sorted { ($0.minX, $0.index) < ($1.minX, $1.index) }
+        var groups: [[Int]] = []
+        var reach = -Double.infinity
+        for span in spans {
+            if span.minX <= reach, !groups.isEmpty {
+                groups[groups.count - 1].append(span.index)
+            } else {
+                groups.append([span.index])
+            }
+            // Sorted by minX, so a new group's maxX always exceeds the old reach.
+            reach = max(reach, span.maxX)
+        }
+        if groups.isEmpty { throw .empty }
+        if groups.count > limit { throw .tooManyGlyphs(count: groups.count, limit: limit) }
+        return groups.map { $0.sorted() }
+    }
+}

@@ -1,0 +1,139 @@
+/// Runs a `Model` on batches of up to `maxBatch` glyphs.
+///
+/// A session owns every byte of scratch an inference needs (two ping-pong
+/// activation buffers sized for the largest step of one slice of glyphs,
+/// the packed im2col chunk, the padded input, the shifted form's raw
+/// output, the tap offsets), allocated once here: `run` allocates nothing. It is deliberately not `Sendable`: one worker thread owns one
+/// session, and sessions share only the immutable `Model`.
+public final class InferenceSession {
+    public let model: Model
+    public let maxBatch: Int
+    private let front: UnsafeMutablePointer<Float>
+    private let back: UnsafeMutablePointer<Float>
+    private let panel: UnsafeMutablePointer<Float>
+    private let padded: UnsafeMutablePointer<Float>
+    private let raw: UnsafeMutablePointer<Float>
+    private let offsets: UnsafeMutablePointer<Int>
+    private let activationCapacity: Int
+
+    public init(model: Model, maxBatch: Int) {
+        precondition(maxBatch > 0, "maxBatch must be positive")
+        self.model = model
+        self.maxBatch = maxBatch
+        let slice = min(maxBatch, Self.sliceSize)
+        activationCapacity = model.maxActivation * slice
+        front = Self.allocate(Float.self, activationCapacity)
+        back = Self.allocate(Float.self, activationCapacity)
+        panel = Self.allocate(Float.self, model.maxDepth * max(Kernels.chunkColumns, Kernels.nr))
+        // Scratch for the padded input and the shifted form's raw output, sized for one slice.
+        var paddedCount = 0, rawCount = 0
+        for case .conv(let conv) in model.steps {
+            let geometry = Kernels.ShiftedGeometry(conv, batch: slice)
+            paddedCount = max(paddedCount, geometry.paddedCount(channels: conv.inChannels, batch: slice))
+            if conv.strideH == 1 && conv.strideW == 1 { rawCount = max(rawCount, conv.outChannels * geometry.rawStride) }
+        }
+        padded = Self.allocate(Float.self, paddedCount)
+        raw = Self.allocate(Float.self, rawCount)
+        offsets = Self.allocate(Int.self, model.maxDepth)
+    }
+
+    deinit {
+        front.deallocate()
+        back.deallocate()
+        panel.deallocate()
+        padded.deallocate()
+        raw.deallocate()
+        offsets.deallocate()
+    }
+
+    /// Cache-line aligned so that panel rows and vector stores never straddle lines needlessly.
+    private static func allocate<T>(_: T.Type, _ count: Int) -> UnsafeMutablePointer<T> {
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<T>.stride, alignment: 64)
+        return raw.bindMemory(to: T.self, capacity: max(count, 1))
+    }
+
+    /// Classifies `count` glyphs. `inputs` holds them one after another, each
+    /// `model.inputSize` floats in `[channel][y][x]` order (already normalized);
+    /// `logits` receives `count × classes` floats, glyph-major.
+    public func run(inputs: UnsafeBufferPointer<Float>, count: Int, logits: UnsafeMutableBufferPointer<Float>) throws(InferenceError) {
+        let inputSize = model.inputSize, classes = model.classes.count
+        guard count <= maxBatch else { throw .batchTooLarge(count: count, maxBatch: maxBatch) }
+        guard inputs.count == count * inputSize else { throw .inputSize(expected: count * inputSize, actual: inputs.count) }
+        guard logits.count == count * classes else { throw .outputSize(expected: count * classes, actual: logits.count) }
+        guard count > 0, let source = inputs.baseAddress, let destination = logits.baseAddress else { return }
+        // Large batches run as slices of `sliceSize` glyphs: a slice's activations
+        // stay in L2, which measured faster than one GEMM over the whole batch.
+        var first = 0
+        while first < count {
+            let slice = min(Self.sliceSize, count - first)
+            runSlice(source + first * inputSize, count: slice, logits: destination + first * classes)
+            first += slice
+        }
+    }
+
+    /// Glyphs per pass through the network (see bench/README.md for the measurement).
+    static let sliceSize = 8
+
+    private func runSlice(_ source: UnsafePointer<Float>, count: Int, logits destination: UnsafeMutablePointer<Float>) {
+        let inputSize = model.inputSize, classes = model.classes.count
+        // [N][C][plane] → [C][N][plane]; for one channel the two are the same bytes.
+        let channels = model.manifest.input.channels
+        let plane = inputSize / channels
+        for n in 0 ..< count {
+            for c in 0 ..< channels {
+                (front + (c * count + n) * plane).update(from: source + (n * channels + c) * plane, count: plane)
+            }
+        }
+
+        var current = front, spare = back
+        var elements = inputSize
+        for step in model.steps {
+            switch step {
+            case .conv(let conv) where Kernels.prefersDirect(conv, batch: count):
+                Kernels.directConvolution(conv, input: current, output: spare, batch: count, padded: padded, taps: offsets)
+            case .conv(let conv) where Kernels.prefersShifted(conv, batch: count):
+                Kernels.shiftedConvolution(conv, input: current, output: spare, batch: count,
+                                           padded: padded, raw: raw, offsets: offsets)
+            case .conv(let conv):
+                Kernels.convolution(conv, input: current, output: spare, batch: count, packed: panel)
+            case .pool(let pool):
+                Kernels.pool(pool, input: current, output: spare, batch: count)
+            case .globalAveragePool(let c, let plane):
+                Kernels.globalAveragePool(input: current, output: spare, planes: c * count, plane: plane)
+            case .flatten(let c, let plane):
+                Kernels.flatten(input: current, output: spare, channels: c, plane: plane, batch: count)
+            case .dense(let dense):
+                Kernels.dense(dense, input: current, output: spare, batch: count, panel: panel)
+            case .relu:
+                Kernels.relu(current, count: elements * count)
+                continue  // in place: no swap
+            }
+            elements = step.outputElements(input: elements)
+            swap(&current, &spare)
+        }
+
+        // [classes][N] → [N][classes]
+        for n in 0 ..< count {
+            for k in 0 ..< classes { destination[n * classes + k] = current[k * count + n] }
+        }
+    }
+
+    /// Convenience for tests and tools: allocates its input and output arrays.
+    public func logits(_ inputs: [[Float]]) throws(InferenceError) -> [[Float]] {
+        let inputSize = model.inputSize, classes = model.classes.count
+        var flat: [Float] = []
+        flat.reserveCapacity(inputs.count * inputSize)
+        for input in inputs {
+            guard input.count == inputSize else { throw .inputSize(expected: inputSize, actual: input.count) }
+            flat.append(contentsOf: input)
+        }
+        var output = [Float](repeating: 0, count: inputs.count * classes)
+        let count = inputs.count
+        try flat.withUnsafeBufferPointer { (i: UnsafeBufferPointer<Float>) throws(InferenceError) in
+            try output.withUnsafeMutableBufferPointer { (o: inout UnsafeMutableBufferPointer<Float>) throws(InferenceError) in
+                try run(inputs: i, count: count, logits: o)
+            }
+        }
+        return (0 ..< count).map { Array(output[$0 * classes ..< ($0 + 1) * classes]) }
+    }
+}

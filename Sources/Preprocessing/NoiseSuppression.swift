@@ -1,0 +1,50 @@
+import Imaging
+
+extension Preprocessor {
+    /// Ink must rise at least this far above the background, or the input counts as empty.
+    public static let minimumContrast: Float = 0.1
+    /// Fraction of the ink contrast below which everything is background.
+    public static let noiseFloor: Float = 0.15
+
+    /// Step 3: everything below `low = background + 0.15 · (peak − background)` becomes 0,
+    /// the rest is stretched so the peak reaches 1. Throws `empty` on too little contrast.
+    public static func suppressNoise(_ image: GreyImage, background: Float) throws(ImagingError) -> GreyImage {
+        let count = image.pixels.count
+        let pixels = image.pixels.withUnsafeBufferPointer { source -> [Float]? in
+            let peak = maximum(source)
+            if !(peak - background >= minimumContrast) { return nil }
+            let low = background + noiseFloor * (peak - background)
+            let range = peak - low
+            return [Float](unsafeUninitializedCapacity: count) { out, initialized in
+                for i in 0..<count {
+                    let v = (source[i] - low) / range
+                    out[i] = v < 0 ? 0 : (v > 1 ? 1 : v)
+                }
+                initialized = count
+            }
+        }
+        guard let pixels else { throw .empty }
+        return GreyImage(width: image.width, height: image.height, pixels: pixels)
+    }
+
+    /// The largest value, eight lanes at a time (max is exact in any order, so this equals
+    /// the sequential answer).
+    static func maximum(_ values: UnsafeBufferPointer<Float>) -> Float {
+        var lanes = SIMD8<Float>(repeating: -.infinity)
+        let whole = values.count / 8 * 8
+        var i = 0
+        while i < whole {
+            let chunk = SIMD8<Float>(
+                values[i], values[i + 1], values[i + 2], values[i + 3],
+                values[i + 4], values[i + 5], values[i + 6], values[i + 7])
+            lanes = pointwiseMax(lanes, chunk)
+            i += 8
+        }
+        var peak = lanes.max()
+        while i < values.count {
+            if values[i] > peak { peak = values[i] }
+            i += 1
+        }
+        return peak
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+
+/// How the inference pool is sized and how it batches.
+public struct PoolConfiguration: Sendable, Equatable {
+    /// Dedicated inference threads, each with its own scratch arena.
+    public var workers: Int
+    /// Most glyphs waiting at once; one more is refused as `overloaded`.
+    public var queueDepth: Int
+    /// Most glyphs one worker runs as a single batch. The engine's per-glyph
+    /// cost is flat from batch 1 to 64 (bench/README.md), so batching here
+    /// saves queue hand-offs, not arithmetic; 8 keeps a batch under a
+    /// millisecond so the last glyph of a batch is not held up for long.
+    public var maxBatch: Int
+    /// How long a worker holding fewer than `maxBatch` glyphs waits for more.
+    /// Zero (the default) never delays a lone request: the worker takes
+    /// whatever is queued and starts at once. Positive values trade latency
+    /// for throughput under load.
+    public var maxBatchDelay: Duration
+    /// How long a glyph may wait in the queue before its request fails with `deadlineExceeded`.
+    public var deadline: Duration
+
+    public init(
+        workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+        queueDepth: Int = 256,
+        maxBatch: Int = 8,
+        maxBatchDelay: Duration = .zero,
+        deadline: Duration = .seconds(2)
+    ) {
+        self.workers = workers
+        self.queueDepth = queueDepth
+        self.maxBatch = maxBatch
+        self.maxBatchDelay = maxBatchDelay
+        self.deadline = deadline
+    }
+}
+
+public enum PoolError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The queue is full: retry later (HTTP 503 with Retry-After).
+    case overloaded
+    /// The request waited in the queue past its deadline.
+    case deadlineExceeded
+    /// The pool is stopping and takes no new work.
+    case shuttingDown
+    /// A glyph does not have the model's input size, or the configuration is unusable.
+    case invalidInput(String)
+    /// The start-up inference produced non-finite output.
+    case warmUpFailed(String)
+
+    public var description: String {
+        switch self {
+        case .overloaded: return "inference queue is full"
+        case .deadlineExceeded: return "request waited in the inference queue past its deadline"
+        case .shuttingDown: return "inference pool is shutting down"
+        case .invalidInput(let reason): return "invalid input: \(reason)"
+        case .warmUpFailed(let reason): return "warm-up inference failed: \(reason)"
+        }
+    }
+}
+
+/// The answer to one `classify` call, glyphs in the order they were given.
+public struct PoolResult: Sendable {
+    /// Softmax of each glyph's logits, in the model's class order.
+    public var probabilities: [[Float]]
+    /// From submission until the first of the request's glyphs started running.
+    public var queueWait: Duration
+    /// From the first of its glyphs starting to the last finishing.
+    public var inference: Duration
+}
+
+/// A cheap snapshot of the pool's counters (for /metrics and tests).
+public struct PoolStats: Sendable, Equatable {
+    public var workers: Int
+    public var queueDepth: Int
+    public var queueCapacity: Int
+    public var busyWorkers: Int
+    /// Glyphs admitted to the queue since start.
+    public var acceptedGlyphs: Int
+    public var completedGlyphs: Int
+    public var batches: Int
+    public var largestBatch: Int
+    public var rejectedOverloaded: Int
+    public var rejectedDeadline: Int
+    public var rejectedShuttingDown: Int
+    public var ready: Bool
+}

@@ -1,1 +1,0 @@
-print("ocr-server")

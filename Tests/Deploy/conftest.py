@@ -1,0 +1,6 @@
+"""Puts deploy/ on the import path so its scripts can be tested as modules."""
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "deploy"))

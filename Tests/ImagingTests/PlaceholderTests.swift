@@ -1,4 +1,0 @@
-import Testing
-@testable import Imaging
-
-@Test func moduleLinks() { #expect(Bool(true)) }

@@ -1,4 +1,0 @@
-import Testing
-@testable import NeuralNetwork
-
-@Test func moduleLinks() { #expect(Bool(true)) }

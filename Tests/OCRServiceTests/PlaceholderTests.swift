@@ -1,4 +1,0 @@
-import Testing
-@testable import OCRService
-
-@Test func moduleLinks() { #expect(Bool(true)) }

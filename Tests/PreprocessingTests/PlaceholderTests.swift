@@ -1,4 +1,0 @@
-import Testing
-@testable import Preprocessing
-
-@Test func moduleLinks() { #expect(Bool(true)) }

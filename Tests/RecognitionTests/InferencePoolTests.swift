@@ -1,0 +1,173 @@
+import Testing
+import NeuralNetwork
+@testable import Recognition
+
+/// The pool against real threads and a real (small, random) model. Timing
+/// only appears as "the test finishes", never as a measured bound.
+@Suite struct InferencePoolTests {
+    @Test func concurrentSubmittersEachGetTheirOwnResults() async throws {
+        let model = try PoolTestModel.make(width: 4)
+        let pool = try InferencePool(model: model, configuration: .init(workers: 2, queueDepth: 256, maxBatch: 8,
+                                                                        maxBatchDelay: .milliseconds(2)))
+        let requests = (0 ..< 48).map { PoolTestModel.glyphs(1 + $0 % 3, seed: UInt64(100 + $0)) }
+        let expected = try requests.map { try $0.map { try PoolTestModel.expected(model, $0) } }
+        let results = try await withThrowingTaskGroup(of: (Int, PoolResult).self) { group in
+            for (index, glyphs) in requests.enumerated() {
+                group.addTask { (index, try await pool.classify(glyphs)) }
+            }
+            var collected: [Int: PoolResult] = [:]
+            for try await (index, result) in group { collected[index] = result }
+            return collected
+        }
+        for (index, want) in expected.enumerated() {
+            let got = try #require(results[index]).probabilities
+            #expect(got.count == want.count)
+            for (g, w) in zip(got, want) {
+                let difference = zip(g, w).map { abs($0 - $1) }.max() ?? .infinity
+                #expect(difference <= 1e-6, "request \(index)")
+            }
+        }
+        let stats = pool.stats
+        #expect(stats.completedGlyphs == requests.map(\.count).reduce(0, +))
+        #expect(stats.queueDepth == 0)
+        await pool.shutdown(drainTimeout: .seconds(5))
+    }
+
+    @Test func queuedGlyphsAreBatchedWhileTheWorkerIsBusy() async throws {
+        let model = try PoolTestModel.make(width: 32)
+        let pool = try InferencePool(model: model, configuration: .init(workers: 1, queueDepth: 64, maxBatch: 16, deadline: .seconds(600)))
+        let glyphs = PoolTestModel.glyphs(12, seed: 9)
+        let results = try await withThrowingTaskGroup(of: (Int, [Float]).self) { group in
+            for (index, glyph) in glyphs.enumerated() {
+                group.addTask { (index, try await pool.classify([glyph]).probabilities[0]) }
+            }
+            var collected: [Int: [Float]] = [:]
+            for try await (index, p) in group { collected[index] = p }
+            return collected
+        }
+        for (index, glyph) in glyphs.enumerated() {
+            let want = try PoolTestModel.expected(model, glyph)
+            let got = try #require(results[index])
+            #expect(zip(got, want).allSatisfy { abs($0 - $1) <= 1e-6 })
+        }
+        // The first glyph keeps the only worker busy for far longer than it
+        // takes to queue the other eleven, so they cannot all run alone.
+        #expect(pool.stats.largestBatch > 1)
+        #expect(pool.stats.batches < glyphs.count)
+        await pool.shutdown(drainTimeout: .seconds(5))
+    }
+
+    @Test func aMultiGlyphRequestComesBackInOrder() async throws {
+        let model = try PoolTestModel.make(width: 4)
+        let pool = try InferencePool(model: model, configuration: .init(workers: 2, maxBatch: 3))
+        let glyphs = PoolTestModel.glyphs(10, seed: 77)
+        let result = try await pool.classify(glyphs)
+        #expect(result.probabilities.count == 10)
+        for (got, glyph) in zip(result.probabilities, glyphs) {
+            let want = try PoolTestModel.expected(model, glyph)
+            #expect(zip(got, want).allSatisfy { abs($0 - $1) <= 1e-6 })
+            #expect(abs(got.reduce(0, +) - 1) < 1e-5)
+        }
+        #expect(result.queueWait >= .zero)
+        #expect(result.inference > .zero)
+        await pool.shutdown(drainTimeout: .seconds(5))
+    }
+
+    @Test func aFullQueueRejectsImmediately() async throws {
+        let model = try PoolTestModel.make(width: 32)
+        let pool = try InferencePool(model: model, configuration: .init(workers: 1, queueDepth: 4, maxBatch: 1, deadline: .seconds(600)))
+        let outcomes = await withTaskGroup(of: PoolError?.self) { group in
+            for glyph in PoolTestModel.glyphs(24, seed: 5) {
+                group.addTask {
+                    do throws(PoolError) { _ = try await pool.classify([glyph]); return nil } catch { return error }
+                }
+            }
+            var all: [PoolError?] = []
+            for await outcome in group { all.append(outcome) }
+            return all
+        }
+        let rejected = outcomes.compactMap { $0 }
+        // 24 submitted, one running and at most four waiting: most must be refused, none may hang.
+        #expect(rejected.count >= 24 - 1 - 4 - 4)
+        #expect(rejected.allSatisfy { $0 == .overloaded })
+        #expect(pool.stats.rejectedOverloaded == rejected.count)
+        // A request larger than the whole queue can never fit.
+        await #expect(throws: PoolError.overloaded) { try await pool.classify(PoolTestModel.glyphs(5, seed: 1)) }
+        await pool.shutdown(drainTimeout: .seconds(5))
+    }
+
+    @Test func deadlinesFireForGlyphsStuckInTheQueue() async throws {
+        let model = try PoolTestModel.make(width: 32)
+        let pool = try InferencePool(model: model, configuration: .init(workers: 1, queueDepth: 256, maxBatch: 1,
+                                                                        deadline: .microseconds(500)))
+        let outcomes = await withTaskGroup(of: PoolError?.self) { group in
+            for glyph in PoolTestModel.glyphs(64, seed: 6) {
+                group.addTask {
+                    do throws(PoolError) { _ = try await pool.classify([glyph]); return nil } catch { return error }
+                }
+            }
+            var all: [PoolError?] = []
+            for await outcome in group { all.append(outcome) }
+            return all
+        }
+        let failures = outcomes.compactMap { $0 }
+        #expect(!failures.isEmpty)
+        #expect(failures.allSatisfy { $0 == .deadlineExceeded })
+        #expect(pool.stats.rejectedDeadline == failures.count)
+        await pool.shutdown(drainTimeout: .seconds(5))
+    }
+
+    @Test func shutdownDrainsWhatIsQueuedThenRefusesNewWork() async throws {
+        let model = try PoolTestModel.make(width: 16)
+        let pool = try InferencePool(model: model, configuration: .init(workers: 1, maxBatch: 2, deadline: .seconds(600)))
+        let glyphs = PoolTestModel.glyphs(6, seed: 3)
+        let tasks = glyphs.map { glyph in Task { try await pool.classify([glyph]) } }
+        while pool.stats.acceptedGlyphs < glyphs.count { await Task.yield() }
+        await pool.shutdown(drainTimeout: .seconds(600))
+        for task in tasks {
+            let result = try await task.value
+            #expect(result.probabilities.count == 1)
+        }
+        #expect(pool.stats.completedGlyphs == glyphs.count)
+        #expect(!pool.isReady)
+        await #expect(throws: PoolError.shuttingDown) { try await pool.classify([glyphs[0]]) }
+    }
+
+    @Test func shutdownWithoutDrainTimeFailsTheQueuedRequests() async throws {
+        // Heavy enough that 64 glyphs, one at a time, outlast the few microseconds before shutdown.
+        let model = try PoolTestModel.make(width: 64)
+        let pool = try InferencePool(model: model, configuration: .init(workers: 1, maxBatch: 1, deadline: .seconds(600)))
+        let glyphs = PoolTestModel.glyphs(64, seed: 4)
+        let tasks = glyphs.map { glyph in Task { () -> PoolError? in
+            do throws(PoolError) { _ = try await pool.classify([glyph]); return nil } catch { return error }
+        } }
+        while pool.stats.acceptedGlyphs < glyphs.count { await Task.yield() }
+        await pool.shutdown(drainTimeout: .zero)
+        var outcomes: [PoolError?] = []
+        for task in tasks { outcomes.append(await task.value) }
+        let failed = outcomes.compactMap { $0 }
+        #expect(failed.allSatisfy { $0 == .shuttingDown })
+        #expect(failed.count + pool.stats.completedGlyphs == glyphs.count)
+        #expect(!failed.isEmpty)
+    }
+
+    @Test func warmUpMakesThePoolReady() async throws {
+        let pool = try InferencePool(model: try PoolTestModel.make(width: 4), configuration: .init(workers: 1))
+        #expect(!pool.isReady)
+        try pool.warmUp()
+        #expect(pool.isReady)
+        #expect(pool.stats.ready)
+        await pool.shutdown(drainTimeout: .seconds(5))
+    }
+
+    @Test func badInputsAndConfigurationsAreRefused() async throws {
+        let model = try PoolTestModel.make(width: 4)
+        #expect(throws: PoolError.self) { try InferencePool(model: model, configuration: .init(workers: 0)) }
+        #expect(throws: PoolError.self) { try InferencePool(model: model, configuration: .init(maxBatch: 0)) }
+        let pool = try InferencePool(model: model, configuration: .init(workers: 1))
+        await #expect(throws: PoolError.self) { try await pool.classify([[1, 2, 3]]) }
+        let empty = try await pool.classify([])
+        #expect(empty.probabilities.isEmpty)
+        await pool.shutdown(drainTimeout: .seconds(5))
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import Recognition
-
-@Test func moduleLinks() { #expect(Bool(true)) }

@@ -1,0 +1,53 @@
+"""Helpers shared by train, evaluate and export: preprocessing whole sets, batched inference, splits."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import torch
+
+from . import SCRIBBLE, SMILEY, STAR
+from .datasets import RawData
+from .preprocess_torch import preprocess_batch
+
+RUNS = os.path.join("training", "runs")
+
+
+def preprocess_set(images: np.ndarray, chunk: int = 2048) -> np.ndarray:
+    """(N,28,28) uint8 or float → (N,28,28) float32 through steps 2-6 (images without ink stay zero)."""
+    out = []
+    for i in range(0, len(images), chunk):
+        x = torch.from_numpy(np.ascontiguousarray(images[i:i + chunk])).float()
+        if images.dtype == np.uint8:
+            x = x / 255.0
+        y, _ = preprocess_batch(x)
+        out.append(y.numpy())
+    return np.concatenate(out) if out else np.zeros((0, 28, 28), np.float32)
+
+
+@torch.no_grad()
+def predict(model: torch.nn.Module, x: np.ndarray, mean: float, std: float, chunk: int = 1024) -> np.ndarray:
+    """Logits (N,13) for preprocessed (N,28,28) inputs, in eval mode."""
+    model.eval()
+    out = []
+    for i in range(0, len(x), chunk):
+        t = (torch.from_numpy(x[i:i + chunk]).float().unsqueeze(1) - mean) / std
+        out.append(model(t).numpy())
+    return np.concatenate(out) if out else np.zeros((0, 13), np.float32)
+
+
+def eval_splits(raw: RawData, scribble_val: np.ndarray) -> dict:
+    """name → (preprocessed images, labels) for every held-out split used in model selection."""
+    d = raw.doodles_val
+    return {
+        "mnist_val": (preprocess_set(raw.val_x), raw.val_y),
+        "star_val": (preprocess_set(d["star"]), np.full(len(d["star"]), STAR)),
+        "smiley_val": (preprocess_set(d["smiley_face"]), np.full(len(d["smiley_face"]), SMILEY)),
+        "square_val": (preprocess_set(d["square"]), np.full(len(d["square"]), SCRIBBLE)),
+        "scribble_val": (scribble_val, np.full(len(scribble_val), SCRIBBLE)),
+    }
+
+
+def split_accuracies(model, splits: dict, mean: float, std: float) -> dict:
+    return {name: float((predict(model, x, mean, std).argmax(1) == y).mean()) for name, (x, y) in splits.items()}

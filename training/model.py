@@ -1,0 +1,133 @@
+"""GlyphNet: a plain sequential CNN the Swift engine can run layer by layer.
+
+The architecture is described once, as data (`LAYERS`), and both the PyTorch
+module and the manifest's layer list are built from it, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+NUM_CLASSES = 13
+
+# (type, options). Names are the safetensors prefixes.
+LAYERS = [
+    ("conv2d", dict(name="conv1", cin=1, cout=32, k=3, pad=1, bias=False)),
+    ("batchnorm2d", dict(name="bn1", n=32)),
+    ("relu", {}),
+    ("maxpool2d", dict(k=2)),                               # 28 → 14
+    ("conv2d", dict(name="conv2", cin=32, cout=48, k=3, pad=1, bias=False)),
+    ("batchnorm2d", dict(name="bn2", n=48)),
+    ("relu", {}),
+    ("maxpool2d", dict(k=2)),                               # 14 → 7
+    ("conv2d", dict(name="conv3", cin=48, cout=96, k=3, pad=1, bias=False)),
+    ("batchnorm2d", dict(name="bn3", n=96)),
+    ("relu", {}),
+    ("maxpool2d", dict(k=2)),                               # 7 → 3
+    ("flatten", {}),
+    ("dropout", dict(p=0.3)),
+    ("linear", dict(name="fc1", cin=96 * 3 * 3, cout=128, bias=False)),
+    ("batchnorm1d", dict(name="bn4", n=128)),
+    ("relu", {}),
+    ("dropout", dict(p=0.3)),
+    ("linear", dict(name="fc2", cin=128, cout=NUM_CLASSES, bias=True)),
+]
+
+
+class GlyphNet(nn.Sequential):
+    def __init__(self):
+        mods = []
+        for kind, o in LAYERS:
+            if kind == "conv2d":
+                m = nn.Conv2d(o["cin"], o["cout"], o["k"], padding=o["pad"], bias=o["bias"])
+            elif kind == "batchnorm2d":
+                m = nn.BatchNorm2d(o["n"])
+            elif kind == "batchnorm1d":
+                m = nn.BatchNorm1d(o["n"])
+            elif kind == "relu":
+                m = nn.ReLU()
+            elif kind == "maxpool2d":
+                m = nn.MaxPool2d(o["k"])
+            elif kind == "flatten":
+                m = nn.Flatten()
+            elif kind == "dropout":
+                m = nn.Dropout(o["p"])
+            elif kind == "linear":
+                m = nn.Linear(o["cin"], o["cout"], bias=o["bias"])
+            else:
+                raise ValueError(kind)
+            mods.append(m)
+        super().__init__(*mods)
+
+    def named_state(self) -> dict:
+        """state_dict keyed by the manifest names (conv1.weight, bn1.running_mean, ...)."""
+        out = {}
+        for (kind, o), mod in zip(LAYERS, self):
+            if "name" not in o:
+                continue
+            for key, t in mod.state_dict().items():
+                if key == "num_batches_tracked":
+                    continue
+                out[f"{o['name']}.{key}"] = t.detach().float().contiguous()
+        return out
+
+    def load_named_state(self, tensors: dict) -> None:
+        for (kind, o), mod in zip(LAYERS, self):
+            if "name" not in o:
+                continue
+            own = mod.state_dict()
+            mod.load_state_dict({k: tensors[f"{o['name']}.{k}"] if k != "num_batches_tracked" else v
+                                 for k, v in own.items()})
+
+
+def manifest_layers() -> list:
+    """The manifest's `layers` list (docs/model-format.md)."""
+    out = []
+    for kind, o in LAYERS:
+        if kind == "conv2d":
+            out.append({"type": kind, "name": o["name"], "in_channels": o["cin"], "out_channels": o["cout"],
+                        "kernel": [o["k"], o["k"]], "stride": [1, 1], "padding": [o["pad"], o["pad"]],
+                        "weight": f"{o['name']}.weight", "bias": f"{o['name']}.bias" if o["bias"] else None})
+        elif kind in ("batchnorm2d", "batchnorm1d"):
+            n = o["name"]
+            out.append({"type": kind, "name": n, "num_features": o["n"], "eps": 1e-5,
+                        "weight": f"{n}.weight", "bias": f"{n}.bias",
+                        "running_mean": f"{n}.running_mean", "running_var": f"{n}.running_var"})
+        elif kind == "maxpool2d":
+            out.append({"type": kind, "kernel": [o["k"], o["k"]], "stride": [o["k"], o["k"]], "padding": [0, 0]})
+        elif kind == "dropout":
+            out.append({"type": kind, "p": o["p"]})
+        elif kind == "linear":
+            out.append({"type": kind, "name": o["name"], "in_features": o["cin"], "out_features": o["cout"],
+                        "weight": f"{o['name']}.weight", "bias": f"{o['name']}.bias" if o["bias"] else None})
+        else:
+            out.append({"type": kind})
+    return out
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def flops_per_glyph() -> int:
+    """Multiply-adds ×2 of conv and linear layers, plus one op per element for BN, ReLU and pooling."""
+    c, h, w = 1, 28, 28
+    flops = 0
+    for kind, o in LAYERS:
+        if kind == "conv2d":
+            c = o["cout"]
+            flops += 2 * o["cin"] * o["k"] * o["k"] * c * h * w
+        elif kind == "maxpool2d":
+            flops += c * h * w
+            h, w = h // o["k"], w // o["k"]
+        elif kind in ("batchnorm2d", "relu"):
+            flops += 2 * c * h * w if kind == "batchnorm2d" else c * h * w
+        elif kind == "flatten":
+            c, h, w = c * h * w, 1, 1
+        elif kind == "linear":
+            flops += 2 * o["cin"] * o["cout"]
+            c = o["cout"]
+        elif kind == "batchnorm1d":
+            flops += 2 * c
+    return flops

@@ -1,0 +1,84 @@
+import numpy as np
+import pytest
+
+from training.preprocess import EmptyImage, area_weights, border_median, center_of_mass, cround, preprocess
+from training.render import render_strokes
+
+
+def test_contract_round_is_not_bankers():
+    assert cround(0.5) == 1 and cround(2.5) == 3 and cround(-0.5) == 0 and cround(1.49) == 1
+
+
+def test_border_median_even_count_means_the_middle_two():
+    img = np.zeros((3, 3), np.float32)
+    img[0, :] = 1.0  # 3 of the 8 frame pixels
+    img[1, 0] = 0.5
+    # sorted frame: 0,0,0,0,0.5,1,1,1 → middle pair (0, 0.5) → 0.25
+    assert border_median(img) == pytest.approx(0.25)
+
+
+def test_area_weights_rows_sum_to_one_and_preserve_mass():
+    for n, m in ((28, 20), (7, 20), (20, 20), (3, 1)):
+        w = area_weights(n, m)
+        assert np.allclose(w.sum(1), 1, atol=1e-6)
+        assert np.allclose(w.sum(0), m / n, atol=1e-5)
+
+
+def _check_glyph(out):
+    rows, cols = np.nonzero(out.sum(1))[0], np.nonzero(out.sum(0))[0]
+    height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+    assert max(height, width) == 20
+    cx, cy = center_of_mass(out)
+    assert abs(cx - 14) <= 0.5 + 1e-5 and abs(cy - 14) <= 0.5 + 1e-5
+    # Area weights sum to 1 only up to float32 rounding, hence the 1e-5.
+    assert out.max() <= 1.0 + 1e-5 and out.min() >= 0.0
+
+
+def test_rendered_star_fits_the_box_and_is_centred():
+    star = [[(50, 0), (61, 35), (98, 35), (68, 57), (79, 91), (50, 70), (21, 91), (32, 57), (2, 35), (39, 35), (50, 0)]]
+    _check_glyph(preprocess(render_strokes(star)))
+
+
+def test_off_centre_blob_on_a_big_canvas():
+    img = np.zeros((60, 90), np.float32)
+    img[5:30, 60:70] = 1.0
+    out = preprocess(img)
+    _check_glyph(out)
+    assert (out > 0).sum(1).max() == 8  # 10 px wide of 25 tall → round(8.0)
+
+
+def test_dark_on_light_equals_light_on_dark():
+    img = np.zeros((40, 40), np.float32)
+    img[10:30, 18:22] = 0.9
+    assert np.allclose(preprocess(img), preprocess(1 - img), atol=1e-6)
+
+
+def test_background_noise_is_suppressed():
+    rng = np.random.default_rng(0)
+    img = 0.05 + rng.uniform(0, 0.05, (40, 40)).astype(np.float32)
+    img[10:30, 18:22] = 0.9
+    clean = np.zeros((40, 40), np.float32)
+    clean[10:30, 18:22] = 1.0
+    assert np.allclose(preprocess(img), preprocess(clean), atol=1e-5)
+
+
+def test_blank_images_are_empty():
+    with pytest.raises(EmptyImage):
+        preprocess(np.full((28, 28), 0.3, np.float32))
+    with pytest.raises(EmptyImage):
+        preprocess(np.zeros((5, 5), np.float32))
+
+
+def test_a_lone_vertical_line_stays_thin():
+    out = preprocess(render_strokes([[(0, 0), (0, 100)]]))
+    cols = np.nonzero(out.sum(0))[0]
+    # Pixel centres within 4.34 px of the line: 8 columns, 72 rows → round(8 · 20 / 72) = 2 columns.
+    assert len(cols) == 2
+
+
+def test_symmetric_glyphs_snap_instead_of_tying():
+    # A uniform 4x8 block scales to 10x20 with its centre exactly at (5, 10): 14 − 5 = 9 → ox = 9.
+    img = np.zeros((30, 30), np.float32)
+    img[3:11, 20:24] = 1.0
+    out = preprocess(img)
+    assert np.nonzero(out.sum(0))[0][0] == 9 and np.nonzero(out.sum(1))[0][0] == 4

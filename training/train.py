@@ -1,0 +1,224 @@
+"""Train glyphnet: `python -m training.train --out Models/`.
+
+Top to bottom: load and split the data → train a short 12-class filter model →
+generate scribbles and discard the ones it recognises → measure normalization →
+train the 13-class model on class-balanced, augmented batches, selecting on the
+validation splits → write the checkpoint and the shipped model files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import SCRIBBLE, SMILEY, STAR
+from .augment import AugmentConfig, augment
+from .common import RUNS, eval_splits, predict, preprocess_set, split_accuracies
+from .datasets import DEFAULT_MNIST, DEFAULT_QUICKDRAW, load_all
+from .export import write_model
+from .model import GlyphNet
+from .scribbles import generate
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--mnist", default=DEFAULT_MNIST, help="folder with the four MNIST IDX .gz files")
+    p.add_argument("--quickdraw", default=DEFAULT_QUICKDRAW, help="folder with star/smiley_face/square .npy")
+    p.add_argument("--out", default="Models", help="where glyphnet.safetensors/.json are written")
+    p.add_argument("--runs", default=RUNS, help="checkpoints and cached generated sets (not committed)")
+    p.add_argument("--epochs", type=int, default=24)
+    p.add_argument("--per-class", type=int, default=5000, help="samples per class per epoch")
+    p.add_argument("--batch", type=int, default=128)
+    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--seed", type=int, default=1, help="fixes the validation splits and everything random")
+    p.add_argument("--batch-seed", type=int, default=None,
+                   help="seed of batch order and augmentation only (default: --seed); splits stay put")
+    p.add_argument("--scribbles", type=int, default=18000, help="generated scribble candidates for training")
+    p.add_argument("--scribbles-val", type=int, default=3000)
+    p.add_argument("--filter-batches", type=int, default=1200, help="training batches of the filter model")
+    p.add_argument("--filter-threshold", type=float, default=0.5,
+                   help="discard a generated scribble the filter model gives this much confidence")
+    p.add_argument("--limit", type=int, default=None, help="use only the first N images of each source (smoke)")
+    p.add_argument("--init", default=None, help="fine-tune from this checkpoint (keeps its normalization)")
+    p.add_argument("--reuse-scribbles", action="store_true",
+                   help="take the generated scribbles from RUNS/scribbles.npz instead of stages 1-2")
+    p.add_argument("--mild", action="store_true", help="milder augmentation (for a short low-LR fine-tune)")
+    return p.parse_args(argv)
+
+
+class Progress:
+    def __init__(self, total: int, label: str):
+        self.total, self.label, self.start, self.done = total, label, time.time(), 0
+
+    def step(self, n: int = 1, extra: str = "") -> None:
+        self.done += n
+        if self.done % 50 and self.done != self.total:
+            return
+        el = time.time() - self.start
+        eta = el / self.done * (self.total - self.done)
+        print(f"[{self.label}] {self.done}/{self.total} elapsed {el:5.0f}s eta {eta:5.0f}s {extra}", flush=True)
+
+
+def balanced_batches(pools: list, per_class: int, batch: int, rng: np.random.Generator):
+    """Yield (images, labels) batches: `per_class` draws from every class pool, shuffled together."""
+    everything = torch.from_numpy(np.concatenate(pools))
+    starts = np.cumsum([0] + [len(p) for p in pools[:-1]])
+    labels = np.repeat(np.arange(len(pools)), per_class)
+    picks = np.concatenate([s + rng.integers(0, len(p), per_class) for s, p in zip(starts, pools)])
+    order = rng.permutation(len(labels))
+    labels, picks = torch.from_numpy(labels[order]), torch.from_numpy(picks[order])
+    for i in range(0, len(labels) - batch + 1, batch):
+        yield everything[picks[i:i + batch]], labels[i:i + batch]
+
+
+def train_loop(model, pools, mean, std, epochs, per_class, batch, lr, seed, label, on_epoch=None,
+               cfg: AugmentConfig = AugmentConfig()):
+    rng = np.random.default_rng(seed)
+    gen = torch.Generator().manual_seed(seed)
+    steps = epochs * (len(pools) * per_class // batch)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.2)
+    prog = Progress(steps, label)
+    for epoch in range(epochs):
+        model.train()
+        run_loss, n = 0.0, 0
+        for xs, ys in balanced_batches(pools, per_class, batch, rng):
+            x = augment(xs.float() / 255.0 if xs.dtype == torch.uint8 else xs, gen, cfg)
+            x = ((x - mean) / std).unsqueeze(1)
+            loss = F.cross_entropy(model(x), ys, label_smoothing=0.05)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            run_loss, n = run_loss + loss.item(), n + 1
+            prog.step(extra=f"epoch {epoch + 1}/{epochs} loss {run_loss / n:.4f}")
+        if on_epoch:
+            on_epoch(epoch, run_loss / max(n, 1))
+
+
+def filter_scribbles(model, cands, mean, std, threshold):
+    """Keep candidates the 12-class filter model is not confident about (digit, star or smiley look-alikes go)."""
+    logits = predict(model, cands, mean, std)[:, :SCRIBBLE]
+    prob = torch.softmax(torch.from_numpy(logits), 1).numpy().max(1)
+    return cands[prob < threshold], prob
+
+
+def norm_stats(pools) -> tuple[float, float]:
+    """Mean/std of preprocessed training pixels, each class weighted equally as in the balanced batches."""
+    m = np.mean([(p.astype(np.float64) / (255.0 if p.dtype == np.uint8 else 1)).mean() for p in pools])
+    sq = np.mean([((p.astype(np.float64) / (255.0 if p.dtype == np.uint8 else 1)) ** 2).mean() for p in pools])
+    return float(m), float(np.sqrt(sq - m * m))
+
+
+def make_scribbles(a, pools12, mean, std, square_train):
+    """Stages 1-2: a short 12-class filter model, then generated scribbles it does not recognise."""
+    print("stage 1: filter model (digits, star, smiley)", flush=True)
+    filt = GlyphNet()
+    per = max(1, a.filter_batches * a.batch // 12)
+    train_loop(filt, pools12, mean, std, 1, per, a.batch, a.lr, a.seed + 10, "filter")
+
+    print("stage 2: generate and filter scribbles", flush=True)
+    cands, _ = generate(a.scribbles, seed=a.seed + 100)
+    scrib_train, _ = filter_scribbles(filt, cands, mean, std, a.filter_threshold)
+    vcands, _ = generate(a.scribbles_val, seed=a.seed + 200)
+    scrib_val, _ = filter_scribbles(filt, vcands, mean, std, a.filter_threshold)
+    # Squares are human drawings of a non-class and stay in whole, even those the filter takes for a "0".
+    _, psq = filter_scribbles(filt, square_train, mean, std, a.filter_threshold)
+    print(f"scribbles kept: train {len(scrib_train)}/{len(cands)}, val {len(scrib_val)}/{len(vcands)}; "
+          f"squares the filter is confident about (kept anyway): {(psq >= a.filter_threshold).sum()}/{len(psq)}",
+          flush=True)
+    np.savez_compressed(os.path.join(a.runs, "scribbles.npz"), train=scrib_train, val=scrib_val)
+    return scrib_train, scrib_val
+
+
+def main(argv=None):
+    a = parse_args(argv)
+    torch.set_num_threads(2)
+    torch.manual_seed(a.seed)
+    os.makedirs(a.runs, exist_ok=True)
+    t0 = time.time()
+    raw = load_all(a.mnist, a.quickdraw, seed=a.seed, limit=a.limit)
+    print(f"data: mnist train {len(raw.train_x)} val {len(raw.val_x)}; doodles train "
+          + ", ".join(f"{k} {len(v)}" for k, v in raw.doodles_train.items()), flush=True)
+
+    # Training pools hold the service's preprocessed view (steps 2-6) of every base image, as
+    # uint8 where the source is uint8; augmentation reruns steps 2-6 after distorting them.
+    digits = [preprocess_set(raw.train_x[raw.train_y == d]) for d in range(10)]
+    star = preprocess_set(raw.doodles_train["star"])
+    smiley = preprocess_set(raw.doodles_train["smiley_face"])
+    mean, std = norm_stats(digits + [star, smiley])
+
+    square_train = preprocess_set(raw.doodles_train["square"])
+    if a.reuse_scribbles:
+        cached = np.load(os.path.join(a.runs, "scribbles.npz"))
+        scrib_train, scrib_val = cached["train"], cached["val"]
+        print(f"reusing generated scribbles: train {len(scrib_train)}, val {len(scrib_val)}", flush=True)
+    else:
+        scrib_train, scrib_val = make_scribbles(a, digits + [star, smiley], mean, std, square_train)
+    scribble = np.concatenate([square_train, scrib_train])
+
+    pools = digits + [star, smiley, scribble]
+    mean, std = norm_stats(pools)
+    previous = {}
+    if a.init:
+        ck = torch.load(a.init, weights_only=False)
+        mean, std, previous = ck["mean"], ck["std"], ck.get("meta", {})
+    print(f"normalization mean {mean:.6f} std {std:.6f}", flush=True)
+    splits = eval_splits(raw, scrib_val)
+
+    print("stage 3: glyphnet", flush=True)
+    model = GlyphNet()
+    if a.init:
+        model.load_state_dict(ck["state"])
+    cfg = AugmentConfig(rotation_deg=8, scale=(0.92, 1.08), aspect=0.08, shear=0.12, elastic_alpha=0.03,
+                        p_elastic=0.5, p_crisp=0.35, p_paper=0.1) if a.mild else AugmentConfig()
+    best = {"score": -1.0}
+    history = []
+
+    def on_epoch(epoch, loss):
+        acc = split_accuracies(model, splits, mean, std)
+        score = float(np.mean(list(acc.values())))
+        history.append({"epoch": epoch + 1, "loss": loss, **acc})
+        print(f"epoch {epoch + 1}: loss {loss:.4f} " + " ".join(f"{k} {v:.4f}" for k, v in acc.items()), flush=True)
+        if score >= best["score"]:
+            best.update(score=score, epoch=epoch + 1, acc=acc,
+                        state={k: v.clone() for k, v in model.state_dict().items()})
+            # Saved as it improves, so a run cut short still leaves its best model behind.
+            torch.save({"state": best["state"], "mean": mean, "std": std, "epoch": epoch + 1},
+                       os.path.join(a.runs, "glyphnet-best.pt"))
+
+    train_loop(model, pools, mean, std, a.epochs, a.per_class, a.batch, a.lr,
+               a.seed if a.batch_seed is None else a.batch_seed, "glyphnet", on_epoch, cfg)
+    seconds = time.time() - t0 + previous.get("seconds", 0)
+    model.load_state_dict(best["state"])
+    print(f"best epoch {best['epoch']} score {best['score']:.4f}; total {seconds:.0f}s", flush=True)
+    meta = {
+        "date": datetime.date.today().isoformat(), "seconds": round(seconds), "seed": a.seed,
+        "epochs": a.epochs, "best_epoch": best["epoch"], "per_class_per_epoch": a.per_class,
+        "data": [f"MNIST train {len(raw.train_x)} (validation {len(raw.val_x)} held out)",
+                 f"Quick, Draw! star {len(star)}, smiley {len(smiley)} (validation {len(splits['star_val'][0])} each)",
+                 f"scribble: Quick, Draw! squares {len(square_train)} + generated strokes {len(scrib_train)}"],
+        "history": history, "validation": best["acc"],
+    }
+    if a.init:  # a fine-tune: keep the main run's record and say what was added
+        meta["epochs"] = previous.get("epochs", 0) + a.epochs
+        meta["finetune"] = {"epochs": a.epochs, "lr": a.lr, "mild": a.mild, "best_epoch": best["epoch"]}
+        meta["history"] = previous.get("history", []) + history
+        meta["best_epoch"] = previous.get("epochs", 0) + best["epoch"]
+    torch.save({"state": model.state_dict(), "mean": mean, "std": std, "meta": meta},
+               os.path.join(a.runs, "glyphnet.pt"))
+    with open(os.path.join(a.runs, "history.json"), "w") as f:
+        json.dump(meta, f, indent=1)
+    write_model(model, mean, std, meta, a.out)
+    print(f"wrote {a.out}/glyphnet.safetensors and glyphnet.json", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "RecognitionTests", dependencies: ["Recognition"], swiftSettings: strict),
-        .testTarget(name: "OCRServiceTests", dependencies: ["OCRService"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "OCRServiceTests", dependencies: ["OCRService", "Imaging", "Recognition"], resources: [.copy("Fixtures")], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

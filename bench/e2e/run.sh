@@ -5,9 +5,12 @@
 # wrk posts it over 1, 8 and 64 keep-alive connections, alternating the services
 # at each point. Prints requests/s, p50, p99 and the Swift / Python ratios,
 # writes bench/out/e2e.csv and plots latency against connections into
-# bench/e2e/latency.png.
+# bench/e2e/latency.png (e2e-native.csv and latency-native.png for `native`).
 #
-# Usage: bench/e2e/run.sh [seconds]   (default 10 per point)
+# Usage: bench/e2e/run.sh [seconds] [native]   (default 10 s per point)
+# `native` builds ocr-server with the engine's AVX-512 switches (see the engine
+# section of bench/README.md; needs avx512f/bw/vl) into .build-bench-native;
+# without it, the plain `swift build -c release` binary is measured.
 # Needs: wrk, python3 with bench/e2e/requirements.txt and training/requirements.txt.
 # Deployment choices: ocr-server with inference.workers=2, uvicorn --workers 2
 # (one process per core, one onnxruntime thread each); access logs off on both.
@@ -27,8 +30,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
-nice -n 10 swift build -c release --product ocr-server >/dev/null
-BIN="$(swift build -c release --show-bin-path)/ocr-server"
+if [[ "${2:-}" == native ]]; then
+    flags=(--scratch-path .build-bench-native -Xswiftc -target-cpu -Xswiftc skylake-avx512
+        -Xswiftc -DWIDE_VECTORS -Xswiftc -DFUSED_MULTIPLY_ADD)
+    echo "build: AVX-512 (target-cpu skylake-avx512, WIDE_VECTORS, FUSED_MULTIPLY_ADD)"
+    SUFFIX=-native
+else
+    flags=()
+    SUFFIX=
+    echo "build: generic x86-64 (swift build -c release)"
+fi
+nice -n 10 swift build -c release --product ocr-server ${flags[@]+"${flags[@]}"} >/dev/null
+BIN="$(swift build -c release --show-bin-path ${flags[@]+"${flags[@]}"})/ocr-server"
 
 PNG="$WORK/canvas.png"
 python3 bench/e2e/make_canvas_png.py "$PNG" 3
@@ -88,7 +101,7 @@ measure() {
 }
 
 mkdir -p bench/out
-CSV=bench/out/e2e.csv
+CSV="bench/out/e2e$SUFFIX.csv"
 echo "service,connections,requests_per_second,p50_ms,p99_ms,errors" >"$CSV"
 for c in "${CONNECTIONS[@]}"; do
     for side in swift python; do
@@ -99,4 +112,4 @@ for c in "${CONNECTIONS[@]}"; do
     done
 done
 
-python3 bench/e2e/report.py "$CSV" bench/e2e/latency.png
+python3 bench/e2e/report.py "$CSV" "bench/e2e/latency$SUFFIX.png"

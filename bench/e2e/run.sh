@@ -12,6 +12,7 @@
 # section of bench/README.md; needs avx512f/bw/vl) into .build-bench-native;
 # without it, the plain `swift build -c release` binary is measured.
 # Needs: wrk, python3 with bench/e2e/requirements.txt and training/requirements.txt.
+# Self-checks of these scripts: python -m pytest bench/e2e -q
 # Deployment choices: ocr-server with inference.workers=2, uvicorn --workers 2
 # (one process per core, one onnxruntime thread each); access logs off on both.
 set -euo pipefail

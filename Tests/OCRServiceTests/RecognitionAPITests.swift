@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Logging
 import Recognition
 import Testing
 @testable import OCRService
@@ -23,7 +24,9 @@ import Testing
         _ edit: (inout Configuration) -> Void = { _ in }, _ body: (Int) async throws -> T
     ) async throws -> T {
         let config = configuration(edit)
-        let app = Application(configuration: config, recognizer: try Application.makeRecognizer(config))
+        var logger = Logger(label: "api-test")
+        logger.logLevel = .warning  // thousands of requests; one line each would drown the test output
+        let app = Application(configuration: config, recognizer: try Application.makeRecognizer(config), logger: logger)
         try app.server.start()
         do {
             let result = try await body(app.server.port)

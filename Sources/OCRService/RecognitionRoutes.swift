@@ -73,7 +73,7 @@ struct RecognitionRoutes: Sendable {
         } catch {
             throw Problems.problem(error)
         }
-        let total = milliseconds(ContinuousClock.now - start)
+        let total = (ContinuousClock.now - start).milliseconds
         let model = recognizer.model
         let json = RecognitionJSON.render(
             result, top: min(options.top, model.classes.count), debug: options.debug,
@@ -108,9 +108,4 @@ struct RecognitionRoutes: Sendable {
         }
         return .json("{\"status\":\"ready\"}")
     }
-}
-
-func milliseconds(_ duration: Duration) -> Double {
-    let (seconds, attoseconds) = duration.components
-    return Double(seconds) * 1000 + Double(attoseconds) / 1e15
 }

@@ -87,13 +87,13 @@ public struct Recognizer: Sendable {
                 let start = clock.now
                 let image = try ImageDecoder.decode(bytes, limits: decodeLimits)
                 let decoded = clock.now
-                timings.decode = milliseconds(decoded - start)
+                timings.decode = (decoded - start).milliseconds
                 prepared = try glyphs(from: image, mode: mode)
-                timings.preprocess = milliseconds(clock.now - decoded)
+                timings.preprocess = (clock.now - decoded).milliseconds
             case .strokes(let strokes):
                 let start = clock.now
                 prepared = try glyphs(fromStrokes: strokes, mode: mode, limits: strokeLimits)
-                timings.preprocess = milliseconds(clock.now - start)
+                timings.preprocess = (clock.now - start).milliseconds
             }
         } catch {
             throw .input(error)
@@ -106,8 +106,8 @@ public struct Recognizer: Sendable {
         } catch {
             throw .pool(error)
         }
-        timings.queue = milliseconds(result.queueWait)
-        timings.inference = milliseconds(result.inference)
+        timings.queue = result.queueWait.milliseconds
+        timings.inference = result.inference.milliseconds
         let classes = model.classes
         let glyphs = zip(prepared, result.probabilities).map { glyph, probabilities in
             let ranking = probabilities.enumerated()
@@ -119,7 +119,10 @@ public struct Recognizer: Sendable {
     }
 }
 
-func milliseconds(_ duration: Duration) -> Double {
-    let (seconds, attoseconds) = duration.components
-    return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+extension Duration {
+    /// The duration in (fractional) milliseconds, as reported in `timings_ms`.
+    public var milliseconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+    }
 }

@@ -56,36 +56,6 @@ import Testing
 
 /// GET with Connection: close; returns the head text and the body text.
 func fetch(port: Int, path: String) async throws -> (String, String) {
-    try await withCheckedThrowingContinuation { continuation in
-        // A thread of its own, not Dispatch's shared pool that the server's I/O needs.
-        Thread {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var timeout = timeval(tv_sec: 5, tv_usec: 0)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = in_addr_t(0x7F00_0001).bigEndian
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            guard connected == 0 else {
-                continuation.resume(throwing: POSIXError(.ECONNREFUSED))
-                return
-            }
-            let request = Array("GET \(path) HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".utf8)
-            _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            var received: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-                if count <= 0 { break }
-                received += buffer[0..<count]
-            }
-            let text = String(decoding: received, as: UTF8.self)
-            let parts = text.components(separatedBy: "\r\n\r\n")
-            continuation.resume(returning: (parts[0], parts.dropFirst().joined(separator: "\r\n\r\n")))
-        }.start()
-    }
+    let response = try await send(port: port, method: "GET", path: path)
+    return (response.head, response.text)
 }

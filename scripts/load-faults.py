@@ -1,0 +1,659 @@
+#!/usr/bin/env python3
+"""Load and fault scenarios against a real ocr-server (issue 9).
+
+Starts its own server (release build) on a free 127.0.0.1 port for each
+scenario, drives it with raw sockets from threads, prints one PASS/FAIL line
+with figures per scenario and exits non-zero if any scenario fails.
+
+Every loop here is bounded both in count and in time, and every server this
+script starts is stopped by it, so a hung server cannot hang the script.
+
+Usage: scripts/load-faults.py [--quick] [--only N[,N...]] [--malformed-count N]
+Run from the repository root after `swift build -c release --product ocr-server`.
+"""
+
+import argparse
+import json
+import os
+import random
+import selectors
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BINARY = os.path.join(ROOT, ".build", "release", "ocr-server")
+CORPUS = os.path.join(ROOT, "Tests", "HTTPServerTests", "Fixtures", "parser-corpus.json")
+SEVEN = json.dumps({"strokes": [[[70, 50], [210, 50], [180, 110], [150, 170], [120, 240]]]}).encode()
+RSS_BOUND_MB = 300
+
+
+def recognize_request(keep_alive=True):
+    conn = b"" if keep_alive else b"Connection: close\r\n"
+    return (b"POST /api/v1/recognize HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            + conn + b"Content-Length: " + str(len(SEVEN)).encode() + b"\r\n\r\n" + SEVEN)
+
+
+HEALTH = b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"
+
+
+# ---------------------------------------------------------------- HTTP client
+
+class Closed(Exception):
+    """The server closed the connection before a complete response."""
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status, self.headers, self.body = status, headers, body
+
+    def header(self, name):
+        return self.headers.get(name.lower())
+
+    @property
+    def closes(self):
+        return (self.header("connection") or "").lower() == "close"
+
+
+class Reader:
+    """Reads HTTP/1.1 responses off one socket (Content-Length or close-delimited)."""
+
+    def __init__(self, sock):
+        self.sock, self.buf = sock, b""
+
+    def _fill(self):
+        data = self.sock.recv(65536)
+        if not data:
+            raise Closed()
+        self.buf += data
+
+    def read(self):
+        while True:
+            while b"\r\n\r\n" not in self.buf:
+                self._fill()
+            head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+            lines = head.decode("latin-1").split("\r\n")
+            status = int(lines[0].split(" ")[1])
+            headers = {}
+            for line in lines[1:]:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+            if 100 <= status < 200:
+                continue  # interim (100 Continue): the real answer follows
+            length = headers.get("content-length")
+            if length is None:
+                length = 0 if status in (204, 304) else None
+            if length is None:
+                try:
+                    while True:
+                        self._fill()
+                except Closed:
+                    pass
+                body, self.buf = self.buf, b""
+            else:
+                n = int(length)
+                while len(self.buf) < n:
+                    self._fill()
+                body, self.buf = self.buf[:n], self.buf[n:]
+            return Response(status, headers, body)
+
+
+def connect(port, timeout=10.0):
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return s
+
+
+def one_shot(port, raw, timeout=10.0):
+    with connect(port, timeout) as s:
+        s.sendall(raw)
+        return Reader(s).read()
+
+
+def percentile(values, p):
+    if not values:
+        return float("nan")
+    v = sorted(values)
+    return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))]
+
+
+def run_threads(n, target, args=()):
+    threads = [threading.Thread(target=target, args=(i,) + args, daemon=True) for i in range(n)]
+    for t in threads:
+        t.start()
+    return threads
+
+
+def join_all(threads, deadline):
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+    return sum(t.is_alive() for t in threads)
+
+
+# ---------------------------------------------------------------- server
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, settings):
+        self.port = free_port()
+        self.log = tempfile.TemporaryFile()
+        args = [BINARY, "--host", "127.0.0.1", "--port", str(self.port), "--set", "log.level=warning"]
+        for kv in settings:
+            args += ["--set", kv]
+        self.proc = subprocess.Popen(args, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("server exited at start-up: " + self.output())
+            try:
+                if one_shot(self.port, HEALTH, 1.0).status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("server did not become healthy in 30 s")
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def rss_mb(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+        return 0.0
+
+    def fds(self):
+        return len(os.listdir(f"/proc/{self.proc.pid}/fd"))
+
+    def output(self):
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")[-2000:]
+
+    def stop(self, timeout=20.0):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        return self.proc.returncode
+
+
+class RssSampler:
+    """Samples the server's VmRSS every 100 ms on its own thread."""
+
+    def __init__(self, server):
+        self.server, self.peak, self.stop_flag = server, 0.0, threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stop_flag.wait(0.1):
+            try:
+                self.peak = max(self.peak, self.server.rss_mb())
+            except OSError:
+                return
+
+    def finish(self):
+        self.stop_flag.set()
+        self.thread.join(2)
+        return self.peak
+
+
+# ---------------------------------------------------------------- scenarios
+
+def keepalive_load(port, clients, seconds, counts, lock):
+    """Closed-loop recognize clients on keep-alive connections; tallies outcomes."""
+    stop_at = time.monotonic() + seconds
+
+    def client(_i):
+        local = {}
+        sock = reader = None
+        while time.monotonic() < stop_at:
+            try:
+                if sock is None:
+                    sock = connect(port, 10.0)
+                    reader = Reader(sock)
+                sock.sendall(recognize_request())
+                r = reader.read()
+                key = r.status
+                if r.status == 503 and not r.header("retry-after"):
+                    local["503-no-retry-after"] = local.get("503-no-retry-after", 0) + 1
+                local[key] = local.get(key, 0) + 1
+                if r.closes:
+                    sock.close()
+                    sock = None
+            except (Closed, ConnectionResetError, ConnectionRefusedError, BrokenPipeError) as e:
+                name = "closed-early" if isinstance(e, Closed) else type(e).__name__
+                local[name] = local.get(name, 0) + 1
+                sock.close() if sock else None
+                sock = None
+            except OSError as e:
+                local["oserror:" + str(e.errno)] = local.get("oserror:" + str(e.errno), 0) + 1
+                sock.close() if sock else None
+                sock = None
+        if sock:
+            sock.close()
+        with lock:
+            for k, v in local.items():
+                counts[k] = counts.get(k, 0) + v
+
+    threads = run_threads(clients, client)
+    return join_all(threads, stop_at + 15)
+
+
+def scenario_overload(q):
+    server = Server(["inference.queue_depth=16"])
+    try:
+        lock = threading.Lock()
+        cap_s = 2 if q else 4
+        base = {}
+        keepalive_load(server.port, 16, cap_s, base, lock)
+        capacity = base.get(200, 0) / cap_s
+        sampler = RssSampler(server)
+        load_s = 5 if q else 10
+        counts = {}
+        t0 = time.monotonic()
+        stuck = keepalive_load(server.port, 200, load_s, counts, lock)
+        elapsed = time.monotonic() - t0
+        peak = sampler.finish()
+        total = sum(v for k, v in counts.items() if isinstance(k, int))
+        offered = total / elapsed
+        bad = {k: v for k, v in counts.items() if k not in (200, 503)}
+        ok = (not bad and stuck == 0 and counts.get(503, 0) > 0 and peak < RSS_BOUND_MB
+              and server.alive() and one_shot(server.port, HEALTH).status == 200)
+        detail = (f"capacity {capacity:.0f} req/s (16 keep-alive clients); overload 200 clients {load_s}s: "
+                  f"answered {offered:.0f} req/s ({offered / max(capacity, 1):.1f}x capacity), "
+                  f"200={counts.get(200, 0)} 503={counts.get(503, 0)} other={bad or 0} stuck={stuck}; "
+                  f"peak RSS {peak:.0f} MB (bound {RSS_BOUND_MB})")
+        return ok, detail
+    finally:
+        server.stop()
+
+
+def latencies(port, n, raw, stop_at):
+    out = []
+    with connect(port) as s:
+        reader = Reader(s)
+        for _ in range(n):
+            if time.monotonic() > stop_at:
+                break
+            t = time.perf_counter()
+            s.sendall(raw)
+            r = reader.read()
+            out.append((time.perf_counter() - t) * 1000.0)
+            if r.status != 200:
+                raise RuntimeError(f"normal request got {r.status}")
+    return out
+
+
+def scenario_slow(q):
+    head = 3.0
+    server = Server([f"server.timeouts.head_seconds={head}"])
+    try:
+        n = 200 if q else 400
+        deadline = time.monotonic() + 60
+        latencies(server.port, 50, HEALTH, deadline)  # warm-up
+        latencies(server.port, 50, recognize_request(), deadline)
+        base_h = latencies(server.port, n, HEALTH, deadline)
+        base_r = latencies(server.port, n, recognize_request(), deadline)
+
+        slow_n = 300
+        sel = selectors.DefaultSelector()
+        socks = []
+        for _ in range(slow_n):
+            s = connect(server.port)
+            s.setblocking(False)
+            socks.append(s)
+            sel.register(s, selectors.EVENT_READ)
+        started = {s: None for s in socks}
+        ended = {}
+        got_408 = set()
+        text = b"GET /healthz HTTP/1.1\r\nHost: slow\r\nX-Pad: " + b"a" * 64
+        stop_flag = threading.Event()
+
+        def dribble():
+            i = 0
+            limit = time.monotonic() + head * 3 + 3
+            while not stop_flag.is_set() and time.monotonic() < limit and len(ended) < slow_n:
+                for s in socks:
+                    if s in ended:
+                        continue
+                    try:
+                        s.send(text[i:i + 1])
+                        if started[s] is None:
+                            started[s] = time.monotonic()
+                    except OSError:
+                        ended.setdefault(s, time.monotonic())
+                i += 1
+                tick = time.monotonic() + 1.0
+                while time.monotonic() < tick:
+                    for key, _ in sel.select(max(0.0, tick - time.monotonic())):
+                        s = key.fileobj
+                        try:
+                            data = s.recv(4096)
+                        except OSError:
+                            data = b""
+                        if data.startswith(b"HTTP/1.1 408"):
+                            got_408.add(s)
+                        if not data:
+                            ended.setdefault(s, time.monotonic())
+                            sel.unregister(s)
+
+        t = threading.Thread(target=dribble, daemon=True)
+        t.start()
+        time.sleep(0.5)
+        loaded_h = latencies(server.port, n, HEALTH, deadline)
+        loaded_r = latencies(server.port, n, recognize_request(), deadline)
+        t.join(head * 3 + 5)
+        stop_flag.set()
+        for s in socks:
+            s.close()
+        cut = [ended[s] - started[s] for s in socks if s in ended and started[s] is not None]
+        never = slow_n - len(cut)
+        p99 = lambda v: percentile(v, 99)
+        ratio_h = p99(loaded_h) / p99(base_h)
+        ratio_r = p99(loaded_r) / p99(base_r)
+        cut_ok = never == 0 and cut and head - 0.5 <= min(cut) and max(cut) <= head + 1.5
+        ok = ratio_h <= 2.0 and ratio_r <= 2.0 and cut_ok and server.alive()
+        detail = (f"p99 /healthz {p99(base_h):.2f} -> {p99(loaded_h):.2f} ms ({ratio_h:.2f}x), "
+                  f"recognize {p99(base_r):.2f} -> {p99(loaded_r):.2f} ms ({ratio_r:.2f}x); "
+                  f"{slow_n} slow conns: {len(cut)} cut after {min(cut, default=0):.2f}-{max(cut, default=0):.2f} s "
+                  f"(median {statistics.median(cut) if cut else 0:.2f}), {len(got_408)} saw 408, {never} never cut")
+        return ok, detail
+    finally:
+        server.stop()
+
+
+def scenario_flood(q):
+    cap = 64
+    server = Server([f"server.max_connections={cap}"])
+    try:
+        socks = [connect(server.port) for _ in range(200)]
+        time.sleep(1.0)
+        rejected, held, other = [], [], []
+        for s in socks:
+            s.setblocking(False)
+        limit = time.monotonic() + 5
+        pending = list(socks)
+        while pending and time.monotonic() < limit:
+            still = []
+            for s in pending:
+                try:
+                    data = s.recv(65536)
+                except BlockingIOError:
+                    still.append(s)
+                    continue
+                except OSError:
+                    other.append(s)
+                    continue
+                if data.startswith(b"HTTP/1.1 503") and b"retry-after" in data.lower():
+                    rejected.append(s)
+                else:
+                    other.append(s)
+            pending = still
+            if len(rejected) + len(other) >= 200 - cap:
+                time.sleep(0.3)  # give any further rejections a moment, then stop
+                if pending is still:
+                    break
+            time.sleep(0.05)
+        held = pending
+        full = one_shot(server.port, HEALTH)  # all slots taken: expect 503
+        for s in held[:8]:
+            s.close()
+        time.sleep(0.3)
+        during = one_shot(server.port, HEALTH)  # slots freed, others still held
+        for s in socks:
+            s.close()
+        time.sleep(0.3)
+        after = one_shot(server.port, HEALTH)
+        ok = (len(rejected) == 200 - cap and len(held) == cap and not other and full.status == 503
+              and during.status == 200 and after.status == 200 and server.alive())
+        detail = (f"200 idle conns, cap {cap}: {len(rejected)} got 503+Retry-After and close, {len(held)} held, "
+                  f"{len(other)} other; request at cap -> {full.status}, with 56 still held -> {during.status}, "
+                  f"after -> {after.status}")
+        return ok, detail
+    finally:
+        server.stop()
+
+
+def scenario_disconnects(q):
+    server = Server([])
+    try:
+        one_shot(server.port, recognize_request())
+        time.sleep(0.5)
+        baseline = server.fds()
+        per_kind = 200 if q else 500
+        jobs = [k for k in ("mid-upload", "mid-response", "no-read") for _ in range(per_kind)]
+        random.Random(9).shuffle(jobs)
+        lock = threading.Lock()
+        errors = {}
+        stop_at = time.monotonic() + 60
+        req = recognize_request()
+        head_len = req.index(b"\r\n\r\n") + 4
+
+        def worker(i):
+            for kind in jobs[i::16]:
+                if time.monotonic() > stop_at:
+                    return
+                try:
+                    s = connect(server.port)
+                    if kind == "mid-upload":
+                        s.sendall(req[:head_len + len(SEVEN) // 2])
+                    elif kind == "mid-response":
+                        s.sendall(req)
+                    else:
+                        s.sendall(req)
+                        time.sleep(0.01)
+                    s.close()
+                except OSError as e:
+                    with lock:
+                        errors[type(e).__name__] = errors.get(type(e).__name__, 0) + 1
+
+        threads = run_threads(16, worker)
+        stuck = join_all(threads, stop_at + 5)
+        settle = time.monotonic() + 10
+        fds = server.fds()
+        while abs(fds - baseline) > 2 and time.monotonic() < settle:
+            time.sleep(0.25)
+            fds = server.fds()
+        health = one_shot(server.port, HEALTH).status if server.alive() else None
+        ok = server.alive() and health == 200 and abs(fds - baseline) <= 2 and stuck == 0 and not errors
+        detail = (f"{len(jobs)} disconnecting clients ({per_kind} each kind); alive={server.alive()} "
+                  f"/healthz {health}; fds baseline {baseline} -> {fds}; client errors {errors or 0}")
+        return ok, detail
+    finally:
+        server.stop()
+
+
+def scenario_shutdown(q):
+    server = Server(["server.timeouts.drain_seconds=10", "inference.workers=1"])
+    try:
+        n = 50
+        sent = threading.Barrier(n + 1, timeout=20)
+        results = [None] * n
+
+        def client(i):
+            try:
+                s = connect(server.port, 20)
+                reader = Reader(s)
+                if i % 2 == 0:  # keep-alive: one answered request before the in-flight one
+                    s.sendall(recognize_request())
+                    if reader.read().status != 200:
+                        results[i] = "warm-up not 200"
+                s.sendall(recognize_request())
+            except OSError as e:
+                results[i] = "send failed: " + type(e).__name__
+                sent.wait()
+                return
+            sent.wait()
+            try:
+                r = reader.read()
+                results[i] = r.status if r.body.count(b'"7"') or b"label" in r.body else f"{r.status} bad body"
+            except (Closed, OSError) as e:
+                results[i] = "no answer: " + type(e).__name__
+            finally:
+                s.close()
+
+        threads = run_threads(n, client)
+        sent.wait()
+        t0 = time.monotonic()
+        server.proc.send_signal(signal.SIGTERM)
+        join_all(threads, time.monotonic() + 20)
+        try:
+            code = server.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            code = "still running"
+        took = time.monotonic() - t0
+        good = sum(1 for r in results if r == 200)
+        bad = [r for r in results if r != 200]
+        ok = good == n and code == 0
+        detail = (f"{n} in-flight recognize requests (25 on keep-alive), SIGTERM: {good} complete 200s, "
+                  f"failures {bad[:5] or 0}; exit status {code} after {took:.2f} s")
+        return ok, detail
+    finally:
+        server.stop()
+
+
+def load_corpus():
+    with open(CORPUS) as f:
+        cases = json.load(f)["cases"]
+    for c in cases:
+        c["raw"] = c["request"].encode("latin-1")
+        c["invalid"] = "status" in c["expect"][-1]
+    return cases
+
+
+def replay(port, case):
+    """Sends one corpus request on a fresh connection; returns the statuses answered."""
+    statuses = []
+    with connect(port, 10) as s:
+        try:
+            s.sendall(case["raw"])
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server may answer and close before reading everything
+        reader = Reader(s)
+        for _ in case["expect"]:
+            try:
+                statuses.append(reader.read().status)
+            except (Closed, ConnectionResetError):
+                break
+    return statuses
+
+
+def scenario_malformed(q, total):
+    server = Server([])
+    try:
+        cases = load_corpus()
+        # A valid request's status depends on the route, not the parser: its
+        # expected status is what the server answers for it alone, unloaded.
+        expected = {}
+        for c in cases:
+            got = replay(server.port, c)
+            if c["invalid"]:
+                want = [None] * (len(c["expect"]) - 1) + [c["expect"][-1]["status"]]
+                want[:-1] = got[:-1]
+                expected[c["name"]] = want
+            else:
+                expected[c["name"]] = got
+        base_fail = [c["name"] for c in cases
+                     if len(expected[c["name"]]) != len(c["expect"]) or None in expected[c["name"]]
+                     or (c["invalid"] and replay(server.port, c) != expected[c["name"]])]
+        invalid = [c for c in cases if c["invalid"]]
+        valid = [c for c in cases if not c["invalid"]]
+        rng = random.Random(6)
+        plan = [rng.choice(invalid) if rng.random() < 0.5 else rng.choice(valid) for _ in range(total)]
+        lock = threading.Lock()
+        wrong = {}
+        done = [0, 0, 0]  # sent, invalid rejected, valid as expected
+        stop_at = time.monotonic() + (60 if q else 150)
+
+        def worker(i):
+            local_wrong, sent, rej, good = {}, 0, 0, 0
+            for c in plan[i::16]:
+                if time.monotonic() > stop_at:
+                    break
+                try:
+                    got = replay(server.port, c)
+                except OSError as e:
+                    got = ["error " + type(e).__name__]
+                sent += 1
+                want = expected[c["name"]]
+                if got == want:
+                    if c["invalid"]:
+                        rej += 1
+                    else:
+                        good += 1
+                else:
+                    local_wrong[c["name"]] = (want, got)
+            with lock:
+                wrong.update(local_wrong)
+                done[0] += sent
+                done[1] += rej
+                done[2] += good
+
+        t0 = time.monotonic()
+        threads = run_threads(16, worker)
+        join_all(threads, stop_at + 15)
+        elapsed = time.monotonic() - t0
+        n_invalid = sum(1 for c in plan[:done[0]] if c["invalid"])
+        ok = not base_fail and not wrong and done[0] == total and server.alive()
+        detail = (f"{done[0]}/{total} requests in {elapsed:.1f} s ({done[0] / elapsed:.0f}/s): "
+                  f"invalid rejected as expected {done[1]}, valid answered as expected {done[2]}; "
+                  f"corpus cases wrong when sent alone: {base_fail or 0}; wrong under load: "
+                  f"{dict(list(wrong.items())[:5]) or 0}")
+        return ok, detail
+    finally:
+        server.stop()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="shorter runs (about a minute)")
+    ap.add_argument("--only", default="", help="comma-separated scenario numbers, e.g. 1,4")
+    ap.add_argument("--malformed-count", type=int, default=None,
+                    help="requests in scenario 6 (default 20000, 5000 with --quick)")
+    args = ap.parse_args()
+    if not os.access(BINARY, os.X_OK):
+        sys.exit("build first: swift build -c release --product ocr-server")
+    count = args.malformed_count or (5000 if args.quick else 20000)
+    scenarios = [
+        ("1 overload", lambda: scenario_overload(args.quick)),
+        ("2 slow clients", lambda: scenario_slow(args.quick)),
+        ("3 connection flood", lambda: scenario_flood(args.quick)),
+        ("4 disconnects", lambda: scenario_disconnects(args.quick)),
+        ("5 graceful shutdown", lambda: scenario_shutdown(args.quick)),
+        ("6 malformed traffic", lambda: scenario_malformed(args.quick, count)),
+    ]
+    only = {s.strip() for s in args.only.split(",") if s.strip()}
+    failed = 0
+    start = time.monotonic()
+    for name, run in scenarios:
+        if only and name.split()[0] not in only:
+            continue
+        t0 = time.monotonic()
+        try:
+            ok, detail = run()
+        except Exception as e:  # a scenario that cannot run is a failure, not a crash of the script
+            ok, detail = False, f"error: {type(e).__name__}: {e}"
+        failed += not ok
+        print(f"{'PASS' if ok else 'FAIL'} {name}: {detail} [{time.monotonic() - t0:.1f} s]", flush=True)
+    print(f"{'FAIL' if failed else 'PASS'}: {failed} scenario(s) failed, {time.monotonic() - start:.0f} s total")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -387,7 +387,9 @@ def scenario_flood(q):
         rejected, held, other = [], [], []
         for s in socks:
             s.setblocking(False)
-        limit = time.monotonic() + 5
+        # Over-cap connections are answered at accept; poll a bounded 2 s
+        # (well under the 10 s head timeout that would close the held ones).
+        limit = time.monotonic() + 2
         pending = list(socks)
         while pending and time.monotonic() < limit:
             still = []
@@ -405,10 +407,6 @@ def scenario_flood(q):
                 else:
                     other.append(s)
             pending = still
-            if len(rejected) + len(other) >= 200 - cap:
-                time.sleep(0.3)  # give any further rejections a moment, then stop
-                if pending is still:
-                    break
             time.sleep(0.05)
         held = pending
         full = one_shot(server.port, HEALTH)  # all slots taken: expect 503
@@ -495,14 +493,14 @@ def scenario_shutdown(q):
                     if reader.read().status != 200:
                         results[i] = "warm-up not 200"
                 s.sendall(recognize_request())
-            except OSError as e:
+            except (Closed, OSError) as e:
                 results[i] = "send failed: " + type(e).__name__
                 sent.wait()
                 return
             sent.wait()
             try:
                 r = reader.read()
-                results[i] = r.status if r.body.count(b'"7"') or b"label" in r.body else f"{r.status} bad body"
+                results[i] = r.status if b'"7"' in r.body else f"{r.status} without label 7"
             except (Closed, OSError) as e:
                 results[i] = "no answer: " + type(e).__name__
             finally:
@@ -560,9 +558,9 @@ def scenario_malformed(q, total):
         cases = load_corpus()
         # A valid request's status depends on the route, not the parser: its
         # expected status is what the server answers for it alone, unloaded.
-        expected = {}
+        expected, alone = {}, {}
         for c in cases:
-            got = replay(server.port, c)
+            got = alone[c["name"]] = replay(server.port, c)
             if c["invalid"]:
                 want = [None] * (len(c["expect"]) - 1) + [c["expect"][-1]["status"]]
                 want[:-1] = got[:-1]
@@ -571,7 +569,7 @@ def scenario_malformed(q, total):
                 expected[c["name"]] = got
         base_fail = [c["name"] for c in cases
                      if len(expected[c["name"]]) != len(c["expect"]) or None in expected[c["name"]]
-                     or (c["invalid"] and replay(server.port, c) != expected[c["name"]])]
+                     or alone[c["name"]] != expected[c["name"]]]
         invalid = [c for c in cases if c["invalid"]]
         valid = [c for c in cases if not c["invalid"]]
         rng = random.Random(6)

@@ -215,73 +215,83 @@ class RssSampler:
 
 # ---------------------------------------------------------------- scenarios
 
-def keepalive_load(port, clients, seconds, counts, lock):
-    """Closed-loop recognize clients on keep-alive connections; tallies outcomes."""
-    stop_at = time.monotonic() + seconds
+# wrk Lua: POST the recognize body and tally statuses and 503s without
+# Retry-After per thread; done() sums the threads' tallies.
+WRK_LUA = """
+wrk.method = "POST"
+wrk.body = '%s'
+wrk.headers["Content-Type"] = "application/json"
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) counts = {} ; noretry = 0 end
+function response(status, headers, body)
+  counts[status] = (counts[status] or 0) + 1
+  if status == 503 and headers["Retry-After"] == nil and headers["retry-after"] == nil then
+    noretry = noretry + 1
+  end
+end
+function done(summary, latency, requests)
+  local total, nr = {}, 0
+  for _, t in ipairs(threads) do
+    for k, v in pairs(t:get("counts")) do total[k] = (total[k] or 0) + v end
+    nr = nr + t:get("noretry")
+  end
+  local parts = {}
+  for k, v in pairs(total) do table.insert(parts, k .. "=" .. v) end
+  io.write("STATUS " .. table.concat(parts, " ") .. " noretry=" .. nr .. "\\n")
+  local e = summary.errors
+  io.write(string.format("ERRORS connect=%%d read=%%d write=%%d timeout=%%d status=%%d\\n",
+    e.connect, e.read, e.write, e.timeout, e.status))
+  io.write(string.format("REQS %%d %%d\\n", summary.requests, summary.duration))
+end
+""" % SEVEN.decode()
 
-    def client(_i):
-        local = {}
-        sock = reader = None
-        while time.monotonic() < stop_at:
-            try:
-                if sock is None:
-                    sock = connect(port, 10.0)
-                    reader = Reader(sock)
-                sock.sendall(recognize_request())
-                r = reader.read()
-                key = r.status
-                if r.status == 503 and not r.header("retry-after"):
-                    local["503-no-retry-after"] = local.get("503-no-retry-after", 0) + 1
-                local[key] = local.get(key, 0) + 1
-                if r.closes:
-                    sock.close()
-                    sock = None
-            except (Closed, ConnectionResetError, ConnectionRefusedError, BrokenPipeError) as e:
-                name = "closed-early" if isinstance(e, Closed) else type(e).__name__
-                local[name] = local.get(name, 0) + 1
-                sock.close() if sock else None
-                sock = None
-            except OSError as e:
-                local["oserror:" + str(e.errno)] = local.get("oserror:" + str(e.errno), 0) + 1
-                sock.close() if sock else None
-                sock = None
-        if sock:
-            sock.close()
-        with lock:
-            for k, v in local.items():
-                counts[k] = counts.get(k, 0) + v
 
-    threads = run_threads(clients, client)
-    return join_all(threads, stop_at + 15)
+def run_wrk(port, connections, seconds, script_path):
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "-s", script_path,
+         f"http://127.0.0.1:{port}/api/v1/recognize"],
+        capture_output=True, text=True, timeout=seconds + 30).stdout
+    result = {"status": {}, "errors": {}, "rps": 0.0}
+    for line in out.splitlines():
+        if line.startswith("STATUS "):
+            for part in line.split()[1:]:
+                k, v = part.split("=")
+                result["status"][k] = int(v)
+        elif line.startswith("ERRORS "):
+            result["errors"] = {k: int(v) for k, v in (p.split("=") for p in line.split()[1:])}
+        elif line.startswith("REQS "):
+            _, n, micros = line.split()
+            result["rps"] = int(n) / (int(micros) / 1e6)
+    return result
 
 
 def scenario_overload(q):
     server = Server(["inference.queue_depth=16"])
-    try:
-        lock = threading.Lock()
-        cap_s = 2 if q else 4
-        base = {}
-        keepalive_load(server.port, 16, cap_s, base, lock)
-        capacity = base.get(200, 0) / cap_s
-        sampler = RssSampler(server)
-        load_s = 5 if q else 10
-        counts = {}
-        t0 = time.monotonic()
-        stuck = keepalive_load(server.port, 200, load_s, counts, lock)
-        elapsed = time.monotonic() - t0
-        peak = sampler.finish()
-        total = sum(v for k, v in counts.items() if isinstance(k, int))
-        offered = total / elapsed
-        bad = {k: v for k, v in counts.items() if k not in (200, 503)}
-        ok = (not bad and stuck == 0 and counts.get(503, 0) > 0 and peak < RSS_BOUND_MB
-              and server.alive() and one_shot(server.port, HEALTH).status == 200)
-        detail = (f"capacity {capacity:.0f} req/s (16 keep-alive clients); overload 200 clients {load_s}s: "
-                  f"answered {offered:.0f} req/s ({offered / max(capacity, 1):.1f}x capacity), "
-                  f"200={counts.get(200, 0)} 503={counts.get(503, 0)} other={bad or 0} stuck={stuck}; "
-                  f"peak RSS {peak:.0f} MB (bound {RSS_BOUND_MB})")
-        return ok, detail
-    finally:
-        server.stop()
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
+        lua.write(WRK_LUA)
+        lua.flush()
+        try:
+            base = run_wrk(server.port, 16, 2 if q else 4, lua.name)
+            capacity = base["status"].get("200", 0) / (2 if q else 4)
+            sampler = RssSampler(server)
+            load_s = 5 if q else 10
+            over = run_wrk(server.port, 200, load_s, lua.name)
+            peak = sampler.finish()
+            st, err = over["status"], over["errors"]
+            others = {k: v for k, v in st.items() if k not in ("200", "503", "noretry")}
+            socket_errors = sum(v for k, v in err.items() if k != "status")
+            health = one_shot(server.port, HEALTH).status if server.alive() else None
+            ok = (not others and st.get("noretry", 0) == 0 and socket_errors == 0 and st.get("503", 0) > 0
+                  and peak < RSS_BOUND_MB and health == 200)
+            detail = (f"capacity {capacity:.0f} ok req/s (wrk, 16 keep-alive conns); overload wrk 200 conns "
+                      f"{load_s}s: {over['rps']:.0f} req/s offered and answered "
+                      f"({over['rps'] / max(capacity, 1):.1f}x capacity), 200={st.get('200', 0)} "
+                      f"503={st.get('503', 0)} (without Retry-After {st.get('noretry', 0)}), other={others or 0}, "
+                      f"socket errors {err}; peak RSS {peak:.0f} MB (bound {RSS_BOUND_MB}); /healthz after {health}")
+            return ok, detail
+        finally:
+            server.stop()
 
 
 def latencies(port, n, raw, stop_at):

@@ -13,6 +13,7 @@ Run from the repository root after `swift build -c release --product ocr-server`
 """
 
 import argparse
+import collections
 import json
 import os
 import random
@@ -409,13 +410,13 @@ def scenario_flood(q):
                 except BlockingIOError:
                     still.append(s)
                     continue
-                except OSError:
-                    other.append(s)
+                except OSError as e:
+                    other.append(type(e).__name__)
                     continue
                 if data.startswith(b"HTTP/1.1 503") and b"retry-after" in data.lower():
                     rejected.append(s)
                 else:
-                    other.append(s)
+                    other.append("closed without 503" if not data else repr(data[:20]))
             pending = still
             time.sleep(0.05)
         held = pending
@@ -431,7 +432,7 @@ def scenario_flood(q):
         ok = (len(rejected) == 200 - cap and len(held) == cap and not other and full.status == 503
               and during.status == 200 and after.status == 200 and server.alive())
         detail = (f"200 idle conns, cap {cap}: {len(rejected)} got 503+Retry-After and close, {len(held)} held, "
-                  f"{len(other)} other; request at cap -> {full.status}, with 56 still held -> {during.status}, "
+                  f"{len(other)} other ({dict(collections.Counter(other)) or 0}); request at cap -> {full.status}, with 56 still held -> {during.status}, "
                   f"after -> {after.status}")
         return ok, detail
     finally:
@@ -488,11 +489,12 @@ def scenario_disconnects(q):
 
 
 def scenario_shutdown(q):
-    server = Server(["server.timeouts.drain_seconds=10", "inference.workers=1"])
+    server = Server(["server.timeouts.drain_seconds=10", "inference.workers=1", "inference.max_batch=1"])
     try:
         n = 50
         sent = threading.Barrier(n + 1, timeout=20)
         results = [None] * n
+        answered_at = [0.0] * n
 
         def client(i):
             try:
@@ -510,6 +512,7 @@ def scenario_shutdown(q):
             sent.wait()
             try:
                 r = reader.read()
+                answered_at[i] = time.monotonic()
                 results[i] = r.status if b'"7"' in r.body else f"{r.status} without label 7"
             except (Closed, OSError) as e:
                 results[i] = "no answer: " + type(e).__name__
@@ -527,9 +530,10 @@ def scenario_shutdown(q):
             code = "still running"
         took = time.monotonic() - t0
         good = sum(1 for r in results if r == 200)
+        after_signal = sum(1 for t in answered_at if t > t0)
         bad = [r for r in results if r != 200]
         ok = good == n and code == 0
-        detail = (f"{n} in-flight recognize requests (25 on keep-alive), SIGTERM: {good} complete 200s, "
+        detail = (f"{n} in-flight recognize requests (25 on keep-alive), SIGTERM: {good} complete 200s ({after_signal} answered after the signal), "
                   f"failures {bad[:5] or 0}; exit status {code} after {took:.2f} s")
         return ok, detail
     finally:
@@ -633,11 +637,11 @@ def main():
     ap.add_argument("--quick", action="store_true", help="shorter runs (about a minute)")
     ap.add_argument("--only", default="", help="comma-separated scenario numbers, e.g. 1,4")
     ap.add_argument("--malformed-count", type=int, default=None,
-                    help="requests in scenario 6 (default 20000, 5000 with --quick)")
+                    help="requests in scenario 6 (default 100000, 10000 with --quick)")
     args = ap.parse_args()
     if not os.access(BINARY, os.X_OK):
         sys.exit("build first: swift build -c release --product ocr-server")
-    count = args.malformed_count or (5000 if args.quick else 20000)
+    count = args.malformed_count or (10000 if args.quick else 100000)
     scenarios = [
         ("1 overload", lambda: scenario_overload(args.quick)),
         ("2 slow clients", lambda: scenario_slow(args.quick)),

@@ -402,6 +402,7 @@ def scenario_slow(q):
         after_h, after_r = sample(HEALTH), sample(recognize_request())
         never = slow_n - len(cut)
         p99 = lambda v: percentile(v, 99)
+        before = f"before/after {p99(base_h):.2f}/{p99(after_h):.2f} and {p99(base_r):.2f}/{p99(after_r):.2f} ms"
         base_h = min(base_h, after_h, key=p99)
         base_r = min(base_r, after_r, key=p99)
         ratio_h = p99(loaded_h) / p99(base_h)
@@ -410,7 +411,7 @@ def scenario_slow(q):
         ok = ratio_h <= 2.0 and ratio_r <= 2.0 and cut_ok and measured_during and server.alive()
         detail = (f"p99 /healthz {p99(base_h):.2f} -> {p99(loaded_h):.2f} ms ({ratio_h:.2f}x), "
                   f"recognize {p99(base_r):.2f} -> {p99(loaded_r):.2f} ms ({ratio_r:.2f}x), samples loaded {len(loaded_h)}/{len(loaded_r)}, "
-                  f"all loaded samples before the first cut: {measured_during}; "
+                  f"{before}, all loaded samples before the first cut: {measured_during}; "
                   f"{slow_n} slow conns: {len(cut)} cut after {min(cut, default=0):.2f}-{max(cut, default=0):.2f} s "
                   f"(median {statistics.median(cut) if cut else 0:.2f}), {got_408} saw 408, {never} never cut")
         return ok, detail

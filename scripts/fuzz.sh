@@ -26,6 +26,9 @@ artifacts=$(mktemp -d -t "fuzz-$target.XXXXXX")
 log="$artifacts/fuzz.log"
 
 set +e
+# Let a Swift trap reach libFuzzer as a plain signal; the runtime backtracer reads the
+# stack in a way AddressSanitizer reports as an underflow of its own, and can hang the run.
+export SWIFT_BACKTRACE=enable=no
 nice -n 10 "$binary" "$work" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
     -print_final_stats=1 -artifact_prefix="$artifacts/" 2>&1 | tee "$log" | grep -v -E "^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse)|# Uses: "
 status=${PIPESTATUS[0]}

@@ -49,7 +49,11 @@ let package = Package(
         // The CNN engine: safetensors + manifest loader, layers, kernels. Sees only tensors.
         .target(
             name: "NeuralNetwork",
-            swiftSettings: strict + [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+            swiftSettings: strict + [
+                .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+                // The kernels are unusably slow unoptimized; debug builds (and `swift test`) optimize them too.
+                .unsafeFlags(["-O"], .when(configuration: .debug)),
+            ]
         ),
 
         // Worker pool with dynamic batching, and the Recognizer facade (input → answer).
@@ -91,7 +95,7 @@ let package = Package(
         .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "RecognitionTests", dependencies: ["Recognition"], swiftSettings: strict),
-        .testTarget(name: "OCRServiceTests", dependencies: ["OCRService"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "OCRServiceTests", dependencies: ["OCRService", "Imaging", "Recognition", .product(name: "Logging", package: "swift-log")], resources: [.copy("Fixtures")], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -6,6 +6,7 @@ import Foundation
 import HTTPServer
 import Logging
 import OCRService
+import Recognition
 
 @main
 struct OCRServerCommand: AsyncParsableCommand {
@@ -56,7 +57,13 @@ struct Serve: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
-        let app = Application(configuration: configuration)
+        let recognizer: Recognizer
+        do {
+            recognizer = try Application.makeRecognizer(configuration)
+        } catch {
+            Self.fail("ocr-server: cannot load model \(configuration.model.path): \(error)")
+        }
+        let app = Application(configuration: configuration, recognizer: recognizer)
         do {
             try await app.run()
         } catch {

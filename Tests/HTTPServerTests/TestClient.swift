@@ -136,12 +136,11 @@ struct TestServer {
     }
 }
 
-/// Runs blocking socket work on a Dispatch thread, never on the cooperative
-/// pool that the server's handler tasks need.
+/// Runs blocking socket work on a thread of its own: never on the cooperative pool that the
+/// server's handler tasks need, nor on Dispatch's shared pool that its I/O sources run on
+/// (hundreds of blocked test clients there would starve the server under test).
 func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            continuation.resume(with: Result { try body() })
-        }
+        Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }

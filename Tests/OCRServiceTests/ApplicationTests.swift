@@ -57,7 +57,8 @@ import Testing
 /// GET with Connection: close; returns the head text and the body text.
 func fetch(port: Int, path: String) async throws -> (String, String) {
     try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
+        // A thread of its own, not Dispatch's shared pool that the server's I/O needs.
+        Thread {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             defer { close(fd) }
             var timeout = timeval(tv_sec: 5, tv_usec: 0)
@@ -85,6 +86,6 @@ func fetch(port: Int, path: String) async throws -> (String, String) {
             let text = String(decoding: received, as: UTF8.self)
             let parts = text.components(separatedBy: "\r\n\r\n")
             continuation.resume(returning: (parts[0], parts.dropFirst().joined(separator: "\r\n\r\n")))
-        }
+        }.start()
     }
 }

@@ -1,0 +1,241 @@
+// The result panel: the big verdict, the number reading, one confidence bar per class,
+// the 28x28 image the network saw, messages, and the spoken announcement.
+// Owns those elements; never talks to the server and never draws on the canvas.
+
+import { DEFAULT_CLASSES, barName, formatPercent, spokenName, symbolFor } from "./labels.js";
+
+const $ = (id) => document.getElementById(id);
+
+/** Below this the verdict is worded as a guess: the network is choosing between several classes. */
+const UNSURE = 0.6;
+
+export class ResultsView {
+  #panel = $("result");
+  #label = $("verdict-label");
+  #caption = $("verdict-caption");
+  #seen = $("seen-image");
+  #seenEmpty = $("seen-empty");
+  #howImage = $("how-image");
+  #howEmpty = $("how-empty");
+  #howCaption = $("how-caption");
+  #reading = $("reading");
+  #glyphList = $("glyph-list");
+  #message = $("message");
+  #bars = $("bars");
+  #timing = $("timing");
+  #announcer = $("announcer");
+  #rows = new Map(); // label → { row, fill, value }
+  #answers = 0;
+  #onSelectGlyph;
+
+  constructor({ onSelectGlyph = () => {} } = {}) {
+    this.#onSelectGlyph = onSelectGlyph;
+    this.setClasses(DEFAULT_CLASSES);
+    this.showIdle();
+  }
+
+  /** Builds one bar per class, in the model's order, so a bar never moves between answers. */
+  setClasses(classes) {
+    this.#bars.replaceChildren();
+    this.#rows.clear();
+    for (const label of classes) {
+      const row = document.createElement("li");
+      row.className = "bar";
+      row.dataset.label = label;
+      const name = document.createElement("span");
+      name.className = "bar-name";
+      name.textContent = barName(label);
+      const track = document.createElement("span");
+      track.className = "bar-track";
+      track.setAttribute("aria-hidden", "true");
+      const fill = document.createElement("span");
+      fill.className = "bar-fill";
+      track.append(fill);
+      const value = document.createElement("span");
+      value.className = "bar-value";
+      row.append(name, track, value);
+      this.#bars.append(row);
+      this.#rows.set(label, { row, fill, value });
+    }
+    this.#fillBars([]);
+  }
+
+  showIdle() {
+    this.#setState("idle");
+    this.#setVerdict("?", false);
+    this.#caption.textContent = "Waiting for a drawing";
+    this.#reading.hidden = true;
+    this.#glyphList.replaceChildren();
+    this.#hideMessage();
+    this.#fillBars([]);
+    this.#setPreview(null);
+    this.#timing.textContent = "";
+  }
+
+  showBusy() {
+    this.#setState("busy");
+  }
+
+  /**
+   * Shows an answer. In number mode `selected` picks the glyph whose bars and preview are shown.
+   * @param {object} answer the API's 200 body
+   * @param {"single" | "multi"} mode
+   * @param {number} selected index into answer.glyphs
+   * @param {{ announce?: boolean, source?: string | null }} options
+   */
+  showAnswer(answer, mode, selected, { announce = true, source = null } = {}) {
+    this.#hideMessage();
+    const glyphs = answer.glyphs;
+    const glyph = glyphs[Math.min(Math.max(selected, 0), glyphs.length - 1)] ?? null;
+
+    if (mode === "multi") {
+      this.#setVerdict(answer.text, answer.text.length > 3);
+      this.#caption.textContent = glyphs.length === 1
+        ? "One glyph found"
+        : `${glyphs.length} glyphs, read left to right`;
+      this.#renderGlyphList(glyphs, selected);
+      this.#reading.hidden = false;
+    } else {
+      this.#setVerdict(answer.label === "scribble" ? "scribble" : symbolFor(answer.label), answer.label === "scribble");
+      this.#caption.textContent = answer.label === "scribble"
+        ? `Not a digit, star or smiley: looks like a scribble (${formatPercent(answer.confidence)} sure)`
+        : answer.confidence < UNSURE
+          ? `Perhaps ${spokenName(answer.label)}, but only ${formatPercent(answer.confidence)} sure`
+          : `Looks like ${spokenName(answer.label)}, ${formatPercent(answer.confidence)} sure`;
+      this.#reading.hidden = true;
+      this.#glyphList.replaceChildren();
+    }
+
+    this.#fillBars(glyph?.top ?? answer.top);
+    this.#setPreview(glyph?.preview ?? null);
+    this.#timing.textContent = describeTimings(answer);
+    this.#answers++;
+    this.#panel.dataset.answers = String(this.#answers);
+    this.#panel.dataset.label = answer.label;
+    this.#panel.dataset.text = answer.text;
+    this.#panel.dataset.mode = mode;
+    // What the answer describes ("2 strokes", "image"): lets a reader (or a test) tell a stale answer from the latest.
+    if (source !== null) this.#panel.dataset.source = source;
+    this.#setState("done");
+    if (announce) this.#announce(spokenAnswer(answer, mode));
+  }
+
+  /** In number mode, shows another glyph's bars and preview; the chips stay, so keyboard focus stays on them. */
+  selectGlyph(answer, index) {
+    const glyph = answer.glyphs[index];
+    if (!glyph) return;
+    for (const [i, chip] of [...this.#glyphList.querySelectorAll(".glyph-chip")].entries()) {
+      chip.setAttribute("aria-pressed", i === index ? "true" : "false");
+    }
+    this.#fillBars(glyph.top);
+    this.#setPreview(glyph.preview ?? null);
+  }
+
+  /** Shows a worded problem; the previous answer stays visible but dimmed, since it no longer applies. */
+  showProblem(problem) {
+    this.#message.textContent = problem.message;
+    this.#message.hidden = false;
+    this.#message.dataset.kind = problem.kind;
+    this.#setState("error");
+  }
+
+  #hideMessage() {
+    this.#message.hidden = true;
+    this.#message.textContent = "";
+    delete this.#message.dataset.kind;
+  }
+
+  #setState(state) {
+    this.#panel.dataset.state = state;
+    this.#panel.setAttribute("aria-busy", state === "busy" ? "true" : "false");
+  }
+
+  #setVerdict(text, small) {
+    this.#label.textContent = text;
+    this.#label.classList.toggle("is-small", small);
+  }
+
+  #fillBars(ranked) {
+    const confidences = new Map(ranked.map((r) => [r.label, r.confidence]));
+    const best = ranked.length > 0 ? ranked.reduce((a, b) => (b.confidence > a.confidence ? b : a)).label : null;
+    for (const [label, { row, fill, value }] of this.#rows) {
+      const c = confidences.get(label) ?? 0;
+      // A custom property set through the CSSOM, not a style attribute: the page's CSP forbids inline styles.
+      fill.style.setProperty("--value", String(Math.max(0, Math.min(1, c))));
+      value.textContent = ranked.length > 0 ? formatPercent(c) : "–";
+      row.classList.toggle("is-top", label === best);
+    }
+  }
+
+  #setPreview(dataURL) {
+    const show = typeof dataURL === "string" && dataURL.startsWith("data:image/");
+    for (const [img, empty] of [[this.#seen, this.#seenEmpty], [this.#howImage, this.#howEmpty]]) {
+      if (show) img.src = dataURL;
+      else img.removeAttribute("src");
+      img.hidden = !show;
+      empty.hidden = show;
+    }
+    this.#seen.alt = show ? "The 28 by 28 pixel image the network read" : "";
+    this.#howCaption.textContent = show
+      ? "This is the exact 28×28 image the network read for your drawing, enlarged without smoothing."
+      : "Draw something to see the exact 28×28 image the network reads.";
+  }
+
+  #renderGlyphList(glyphs, selected) {
+    const items = glyphs.map((glyph, index) => {
+      const item = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "glyph-chip";
+      button.setAttribute("aria-pressed", index === selected ? "true" : "false");
+      button.setAttribute("aria-label",
+        `Glyph ${index + 1}: ${spokenName(glyph.label)}, ${formatPercent(glyph.confidence)} sure. Show its details.`);
+      if (typeof glyph.preview === "string" && glyph.preview.startsWith("data:image/")) {
+        const img = document.createElement("img");
+        img.className = "pixelated";
+        img.src = glyph.preview;
+        img.alt = "";
+        img.width = 28;
+        img.height = 28;
+        button.append(img);
+      }
+      const symbol = document.createElement("span");
+      symbol.className = "glyph-symbol";
+      symbol.textContent = symbolFor(glyph.label);
+      const percent = document.createElement("span");
+      percent.className = "glyph-percent";
+      percent.textContent = formatPercent(glyph.confidence);
+      button.append(symbol, percent);
+      button.addEventListener("click", () => this.#onSelectGlyph(index));
+      item.append(button);
+      return item;
+    });
+    this.#glyphList.replaceChildren(...items);
+  }
+
+  #announce(text) {
+    // Clearing first makes screen readers repeat an identical sentence (the same digit twice in a row).
+    this.#announcer.textContent = "";
+    requestAnimationFrame(() => {
+      this.#announcer.textContent = text;
+    });
+  }
+}
+
+function spokenAnswer(answer, mode) {
+  if (mode === "multi") {
+    const words = answer.glyphs.map((g) => (g.label === "scribble" ? "a scribble" : g.label === "star" ? "star"
+      : g.label === "smiley" ? "smiley" : g.label));
+    return `Read ${answer.glyphs.length === 1 ? "one glyph" : `${answer.glyphs.length} glyphs`}: ${words.join(", ")}.`;
+  }
+  return `Recognised ${spokenName(answer.label)}, ${formatPercent(answer.confidence).replace(" %", " percent")} sure.`;
+}
+
+function describeTimings(answer) {
+  const total = answer.timings_ms?.total;
+  const model = answer.model ? `${answer.model.name} ${answer.model.version}` : "";
+  const parts = [];
+  if (typeof total === "number") parts.push(`Answered in ${total < 10 ? total.toFixed(2) : Math.round(total)} ms on the server`);
+  if (model) parts.push(model);
+  return parts.join(" · ");
+}

@@ -1,0 +1,125 @@
+// The facade the service calls: one input (image bytes or strokes) in, one answer out.
+// It owns the order of the stages (decode → preprocess → pool) and their timings, and
+// knows nothing about HTTP.
+
+import Imaging
+import NeuralNetwork
+import Preprocessing
+
+/// What a client sent, already parsed from its transport form.
+public enum RecognitionInput: Sendable {
+    /// PNG or JPEG bytes; the format is detected from the magic bytes.
+    case image([UInt8])
+    /// Strokes in canvas coordinates.
+    case strokes([[Point]])
+}
+
+/// Why a recognition failed: a problem with the input, or with capacity.
+public enum RecognitionError: Error, Sendable, Equatable, CustomStringConvertible {
+    case input(ImagingError)
+    case pool(PoolError)
+
+    public var description: String {
+        switch self {
+        case .input(let error): return error.description
+        case .pool(let error): return error.description
+        }
+    }
+}
+
+/// One class and its probability.
+public struct RankedLabel: Sendable, Equatable {
+    public var label: String
+    public var confidence: Float
+}
+
+public struct RecognizedGlyph: Sendable {
+    public var box: GlyphBox
+    /// Every class, most probable first.
+    public var ranking: [RankedLabel]
+    /// The un-normalized 28x28 model input, for debug previews.
+    public var input: PreparedGlyph
+
+    public var best: RankedLabel { ranking[0] }
+}
+
+/// Milliseconds spent in each stage of one request.
+public struct StageTimings: Sendable {
+    public var decode = 0.0
+    public var preprocess = 0.0
+    public var queue = 0.0
+    public var inference = 0.0
+}
+
+public struct RecognitionResult: Sendable {
+    /// Left to right; one element in single mode.
+    public var glyphs: [RecognizedGlyph]
+    public var timings: StageTimings
+
+    /// The whole input's answer in single mode, the most confident glyph's in multi mode.
+    public var headline: RecognizedGlyph {
+        glyphs.max { $0.best.confidence < $1.best.confidence } ?? glyphs[0]
+    }
+}
+
+public struct Recognizer: Sendable {
+    public let pool: InferencePool
+    public let decodeLimits: DecodeLimits
+    public let strokeLimits: StrokeLimits
+
+    public init(pool: InferencePool, decodeLimits: DecodeLimits = .default, strokeLimits: StrokeLimits = .default) {
+        self.pool = pool
+        self.decodeLimits = decodeLimits
+        self.strokeLimits = strokeLimits
+    }
+
+    public var model: Model { pool.model }
+
+    /// Decodes and preprocesses on the caller's task (cheap, bounded by the limits), then
+    /// queues the glyphs for the pool. Input errors are raised before anything is queued.
+    public func recognize(_ input: RecognitionInput, mode: GlyphMode) async throws(RecognitionError) -> RecognitionResult {
+        let clock = ContinuousClock()
+        var timings = StageTimings()
+        let prepared: [PreparedGlyph]
+        do {
+            switch input {
+            case .image(let bytes):
+                let start = clock.now
+                let image = try ImageDecoder.decode(bytes, limits: decodeLimits)
+                let decoded = clock.now
+                timings.decode = milliseconds(decoded - start)
+                prepared = try glyphs(from: image, mode: mode)
+                timings.preprocess = milliseconds(clock.now - decoded)
+            case .strokes(let strokes):
+                let start = clock.now
+                prepared = try glyphs(fromStrokes: strokes, mode: mode, limits: strokeLimits)
+                timings.preprocess = milliseconds(clock.now - start)
+            }
+        } catch {
+            throw .input(error)
+        }
+        let norm = model.normalization
+        let inputs = prepared.map { $0.normalized(mean: norm.mean, std: norm.std) }
+        let result: PoolResult
+        do {
+            result = try await pool.classify(inputs)
+        } catch {
+            throw .pool(error)
+        }
+        timings.queue = milliseconds(result.queueWait)
+        timings.inference = milliseconds(result.inference)
+        let classes = model.classes
+        let glyphs = zip(prepared, result.probabilities).map { glyph, probabilities in
+            let ranking = probabilities.enumerated()
+                .map { RankedLabel(label: classes[$0.offset], confidence: $0.element) }
+                .sorted { $0.confidence > $1.confidence }
+            return RecognizedGlyph(box: glyph.box, ranking: ranking, input: glyph)
+        }
+        return RecognitionResult(glyphs: glyphs, timings: timings)
+    }
+}
+
+func milliseconds(_ duration: Duration) -> Double {
+    let (seconds, attoseconds) = duration.components
+    return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+}

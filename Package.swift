@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "HTTPServer", targets: ["HTTPServer"]),
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "Preprocessing", targets: ["Preprocessing"]),
+        .library(name: "OCRService", targets: ["OCRService"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),

@@ -37,5 +37,10 @@ let package = Package(
         .executableTarget(name: "FuzzPNG", dependencies: imagePath, swiftSettings: fuzzer),
         .executableTarget(name: "FuzzJPEG", dependencies: imagePath, swiftSettings: fuzzer),
         .executableTarget(name: "FuzzStrokes", dependencies: imagePath, swiftSettings: fuzzer),
+        .executableTarget(
+            name: "FuzzRequestBody",
+            dependencies: imagePath + [.product(name: "OCRService", package: "ocr-server")],
+            swiftSettings: fuzzer
+        ),
     ]
 )

@@ -7,7 +7,6 @@
 // drawings, so the renderer and segmentation see realistic shapes too).
 import FuzzSupport
 import Imaging
-import Preprocessing
 
 struct ByteReader {
     var bytes: UnsafeBufferPointer<UInt8>
@@ -53,16 +52,6 @@ func strokes(from bytes: UnsafeBufferPointer<UInt8>) -> [[Point]] {
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let drawing = strokes(from: UnsafeBufferPointer(start: data, count: size))
-    let limits = StrokeLimits(maxStrokes: 64, maxPoints: 2048)
-    guard (try? Strokes.validate(drawing, limits: limits)) != nil else { return 0 }
-    if let image = try? StrokeRasterizer.render(drawing, limits: limits) {
-        // The longer side maps to 64 px plus a 6 px margin on each side and one spare pixel.
-        precondition(image.width <= 77 && image.height <= 77, "render larger than 77x77")
-        precondition(image.pixels.allSatisfy { $0 >= 0 && $0 <= 1 }, "rendered pixel outside [0, 1]")
-    }
-    for mode in [GlyphMode.single, .multi] {
-        if let prepared = try? glyphs(fromStrokes: drawing, mode: mode, limits: limits) { checkGlyphs(prepared) }
-    }
+    renderAndPrepare(strokes(from: UnsafeBufferPointer(start: data, count: size)), limits: StrokeLimits(maxStrokes: 64, maxPoints: 2048))
     return 0
 }

@@ -28,3 +28,16 @@ public func decodeAndPrepare(_ bytes: UnsafeRawBufferPointer, limits: DecodeLimi
         if let prepared = try? glyphs(from: image, mode: mode) { checkGlyphs(prepared) }
     }
 }
+
+/// Validates, renders and prepares a drawing in both modes, checking what comes out.
+public func renderAndPrepare(_ drawing: [[Point]], limits: StrokeLimits) {
+    guard (try? Strokes.validate(drawing, limits: limits)) != nil else { return }
+    if let image = try? StrokeRasterizer.render(drawing, limits: limits) {
+        // The longer side maps to 64 px plus a 6 px margin on each side and one spare pixel.
+        precondition(image.width <= 77 && image.height <= 77, "render larger than 77x77")
+        precondition(image.pixels.allSatisfy { $0 >= 0 && $0 <= 1 }, "rendered pixel outside [0, 1]")
+    }
+    for mode in [GlyphMode.single, .multi] {
+        if let prepared = try? glyphs(fromStrokes: drawing, mode: mode, limits: limits) { checkGlyphs(prepared) }
+    }
+}

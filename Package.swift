@@ -14,6 +14,9 @@ let package = Package(
     products: [
         .executable(name: "ocr-server", targets: ["ocr-server"]),
         .library(name: "HTTPServer", targets: ["HTTPServer"]),
+        .library(name: "Imaging", targets: ["Imaging"]),
+        .library(name: "Preprocessing", targets: ["Preprocessing"]),
+        .library(name: "OCRService", targets: ["OCRService"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),

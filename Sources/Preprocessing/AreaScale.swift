@@ -64,6 +64,11 @@ extension Preprocessor {
                 for x in 0..<width { output[i * width + x] += weight * rows[input + x] }
             }
         }
+        // A weighted mean never exceeds the largest source value, but the Float weights of a tap
+        // can sum to a hair over 1: solid ink came out as 1.0000001, outside the [0, 1] that
+        // step 5's output is documented to keep.
+        let ceiling = image.pixels.max() ?? 0
+        for index in output.indices where output[index] > ceiling { output[index] = ceiling }
         return GreyImage(width: width, height: height, pixels: output)
     }
 }

@@ -39,4 +39,17 @@ import Testing
         // Area averaging preserves the mean exactly when it resamples whole images.
         #expect(abs(mean(scaled) - mean(image)) < 1e-4)
     }
+
+    /// Found by fuzzing (FuzzStrokes): the Float weights of a tap can sum to just over 1, so
+    /// solid ink came out as 1.0000001, outside the documented [0, 1].
+    @Test func solidInkStaysWithinOne() {
+        for (width, height) in [(77, 115), (13, 77), (115, 77), (3, 7), (61, 99), (150, 100)] {
+            let size = Preprocessor.scaledSize(width: width, height: height)
+            let out = Preprocessor.areaResample(
+                grey(width, height, [Float](repeating: 1, count: width * height)), width: size.width, height: size.height
+            )
+            #expect(out.pixels.allSatisfy { $0 >= 0 && $0 <= 1 }, "\(width)x\(height)")
+            #expect(out.pixels.allSatisfy { abs($0 - 1) < 1e-6 }, "\(width)x\(height)")
+        }
+    }
 }

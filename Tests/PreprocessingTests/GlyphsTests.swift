@@ -80,4 +80,22 @@ import Testing
         let dots = (0..<40).map { [Point(x: Double($0) * 10, y: 0)] }
         #expect(caught { try glyphs(fromStrokes: dots, mode: .multi) } == .tooManyGlyphs(count: 40, limit: 32))
     }
+
+    /// The FuzzStrokes input that found the area-scaling overshoot: a "7" whose 28x28 input
+    /// held a pixel of 1.0000001.
+    @Test func fuzzedSevenStaysWithinUnitRange() throws {
+        let seven = [
+            [Point(x: 0, y: 0), Point(x: 100, y: 0), Point(x: 40, y: 150)],
+            [Point(x: 20, y: 70), Point(x: 80, y: 70)],
+        ]
+        for mode in [GlyphMode.single, .multi] {
+            let prepared = try glyphs(fromStrokes: seven, mode: mode)
+            #expect(!prepared.isEmpty)
+            for glyph in prepared {
+                #expect(glyph.input.pixels.allSatisfy { $0 >= 0 && $0 <= 1 }, "\(mode)")
+                #expect((glyph.input.pixels.max() ?? 0) == 1, "\(mode)")
+            }
+        }
+    }
 }
+

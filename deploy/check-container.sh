@@ -112,12 +112,13 @@ eval "$STAGE_FACTS"
 ((${#PACKAGES[@]} > 0)) || die "no apt-get install line found in the runtime stage"
 log "runtime stage FROM $STAGE_BASE, packages: ${PACKAGES[*]}"
 
-# The mirror: apt's own configuration first, so no host name lives in the repository beyond the default.
+# The mirror: DEBIAN_MIRROR, else the one apt on this host is configured with (no host name lives here).
 debian_mirror() {
     local uri
     uri=$(grep -hsE '^(deb |URIs:)' /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources \
         | grep -oE 'https?://[^ ]+/debian/?( |$)' | grep -v security | head -n 1 | tr -d ' ')
-    printf '%s\n' "${uri:-http://deb.debian.org/debian}"
+    [[ -n $uri ]] || die "no Debian mirror in apt's sources; set DEBIAN_MIRROR"
+    printf '%s\n' "$uri"
 }
 MIRROR=${DEBIAN_MIRROR:-$(debian_mirror)}
 

@@ -117,10 +117,10 @@ debian_mirror() {
     local uri
     uri=$(grep -hsE '^(deb |URIs:)' /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources \
         | grep -oE 'https?://[^ ]+/debian/?( |$)' | grep -v security | head -n 1 | tr -d ' ')
-    [[ -n $uri ]] || die "no Debian mirror in apt's sources; set DEBIAN_MIRROR"
     printf '%s\n' "$uri"
 }
 MIRROR=${DEBIAN_MIRROR:-$(debian_mirror)}
+[[ $MIRROR == http* ]] || die "no Debian mirror in apt's sources; set DEBIAN_MIRROR"
 
 # Mount API filesystems a chroot needs: /proc, a private /dev with the usual nodes, a tmpfs /tmp.
 mount_api() {

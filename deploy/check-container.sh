@@ -116,7 +116,7 @@ log "runtime stage FROM $STAGE_BASE, packages: ${PACKAGES[*]}"
 debian_mirror() {
     local uri
     uri=$(grep -hsE '^(deb |URIs:)' /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources \
-        | grep -oE 'https?://[^ ]+/debian/?( |$)' | grep -v security | head -n 1 | tr -d ' ')
+        | grep -oE 'https?://[^ ]+/debian/?( |$)' | grep -v security | head -n 1 | tr -d ' ' || true)
     printf '%s\n' "$uri"
 }
 MIRROR=${DEBIAN_MIRROR:-$(debian_mirror)}

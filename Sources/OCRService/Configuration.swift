@@ -34,7 +34,7 @@ public struct Configuration: Sendable, Equatable {
         /// 0 means one worker per core.
         public var workers = 0
         public var queueDepth = 256
-        public var maxBatch = 32
+        public var maxBatch = 8
         public var maxBatchDelayMicroseconds = 0
         public var deadlineMilliseconds = 2000
     }

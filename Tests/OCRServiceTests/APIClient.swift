@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+@testable import OCRService
 
 /// A minimal HTTP/1.1 client over a real socket on 127.0.0.1, one request per connection.
 struct APIResponse {
@@ -70,16 +71,8 @@ func sendBlocking(port: Int, method: String, path: String, headers: [(String, St
         if count <= 0 { break }
         received += buffer[0..<count]
     }
-    guard let split = Bytes.indexOf([13, 10, 13, 10], in: received) else { throw APIClientError.incomplete }
+    guard let split = Multipart.firstIndex(of: [13, 10, 13, 10], in: received, from: 0) else { throw APIClientError.incomplete }
     let headText = String(decoding: received[..<split], as: UTF8.self)
     let status = Int(headText.split(separator: " ").dropFirst().first ?? "") ?? 0
     return APIResponse(status: status, head: headText, body: Array(received[(split + 4)...]))
-}
-
-enum Bytes {
-    static func indexOf(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
-        guard haystack.count >= needle.count else { return nil }
-        for i in 0...(haystack.count - needle.count) where Array(haystack[i..<(i + needle.count)]) == needle { return i }
-        return nil
-    }
 }

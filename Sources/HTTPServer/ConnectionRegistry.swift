@@ -8,8 +8,9 @@ final class ConnectionRegistry: @unchecked Sendable {
         case serve(id: Int)
         /// Over the cap: answer 503 and close.
         case reject(id: Int)
-        /// Over the cap and already rejecting many: close without a word.
-        case drop
+        /// Over the cap with the lingering budget spent: answer 503 in one
+        /// write and close at once, without waiting for the client.
+        case refuse
     }
 
     private let lock = NSLock()
@@ -18,7 +19,8 @@ final class ConnectionRegistry: @unchecked Sendable {
     private var rejected: Set<Int> = []
     private var nextID = 0
     private let maxConnections: Int
-    /// Bounds the descriptors spent on telling clients we are full.
+    /// Bounds the descriptors held by rejections that wait for the client's
+    /// FIN; rejections past it are answered and closed on the spot.
     private let maxRejecting = 64
 
     init(maxConnections: Int) {
@@ -34,7 +36,7 @@ final class ConnectionRegistry: @unchecked Sendable {
             rejected.insert(nextID)
             return .reject(id: nextID)
         }
-        return .drop
+        return .refuse
     }
 
     func register(_ connection: Connection) {

@@ -71,16 +71,27 @@ public final class Server: @unchecked Sendable {
                 case .reject(let id):
                     let connection = Connection(id: id, fd: fd, remoteAddress: address, context: context)
                     context.registry.register(connection)
-                    let problem = Problem(
-                        .serviceUnavailable, detail: "The server has too many open connections; retry shortly.",
-                        headers: [("Retry-After", "1")]
-                    )
-                    connection.start(rejectWith: problem.response)
-                case .drop:
-                    Glibc.close(fd)
+                    connection.start(rejectWith: Self.tooManyConnections.response)
+                case .refuse:
+                    Socket.refuse(fd, with: rejectionBytes())
                 }
             }
         }
+    }
+
+    private static let tooManyConnections = Problem(
+        .serviceUnavailable, detail: "The server has too many open connections; retry shortly.",
+        headers: [("Retry-After", "1")]
+    )
+
+    /// The over-cap 503 as bytes, for rejections written straight from the accept loop.
+    private func rejectionBytes() -> [UInt8] {
+        let response = Self.tooManyConnections.response
+        let head = ResponseSerializer.head(
+            for: response, requestMethod: "GET", requestVersion: .http11,
+            keepAlive: false, serverName: context.configuration.serverName
+        )
+        return head + response.body
     }
 
     /// Marks the server stopping; nil when it already was.

@@ -105,6 +105,23 @@ enum Socket {
         }
     }
 
+    /// Answers a connection we will not serve and closes it without waiting on
+    /// the client. The response is small and the socket new, so its send buffer
+    /// takes the whole answer in one write. The half-close puts our FIN behind the
+    /// answer, and input the client already sent is read and discarded first,
+    /// because closing with unread input makes the kernel send a reset that can
+    /// destroy the answer before the client reads it.
+    static func refuse(_ fd: Int32, with response: [UInt8]) {
+        _ = response.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        shutdown(fd, Int32(SHUT_WR))
+        var scratch = [UInt8](repeating: 0, count: 4096)
+        for _ in 0..<16 {
+            let count = scratch.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { break }
+        }
+        Glibc.close(fd)
+    }
+
     static func setNonBlocking(_ fd: Int32) {
         let flags = fcntl(fd, F_GETFL)
         _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)

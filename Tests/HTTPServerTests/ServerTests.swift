@@ -271,6 +271,30 @@ import Testing
         }
         await app.server.shutdown()
     }
+
+    /// Clients that hold their rejected sockets open keep the lingering budget
+    /// (64 rejections waiting for a FIN) spent; every one past it must still
+    /// read the 503 before the close, not a bare close.
+    @Test func everyConnectionPastTheCapGets503EvenWhenRejectedClientsHoldOn() async throws {
+        let app = try TestServer(configure: { $0.maxConnections = 2 })
+        let port = app.port
+        try await offPool {
+            let served = try (0..<2).map { _ in try TestClient(port: port) }
+            for client in served { #expect(try client.get("/hello").status == 200) }
+            // 64 lingering + 36 answered on the spot; none of them reads until all are open.
+            let excess = try (0..<100).map { _ in try TestClient(port: port) }
+            var statuses: [Int: Int] = [:]
+            for client in excess {
+                let response = try client.readResponse()
+                statuses[response.status, default: 0] += 1
+                #expect(response.headers["Retry-After"] == "1")
+                #expect(client.isClosedByPeer())
+            }
+            #expect(statuses == [503: 100])
+            #expect(try served[0].get("/hello").status == 200)
+        }
+        await app.server.shutdown()
+    }
 }
 
 /// True when the server has already answered (the slow client can stop dripping).

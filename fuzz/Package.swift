@@ -38,6 +38,11 @@ let package = Package(
         .executableTarget(name: "FuzzJPEG", dependencies: imagePath, swiftSettings: fuzzer),
         .executableTarget(name: "FuzzStrokes", dependencies: imagePath, swiftSettings: fuzzer),
         .executableTarget(
+            name: "FuzzMultipart",
+            dependencies: [.product(name: "OCRService", package: "ocr-server")],
+            swiftSettings: fuzzer
+        ),
+        .executableTarget(
             name: "FuzzRequestBody",
             dependencies: imagePath + [.product(name: "OCRService", package: "ocr-server")],
             swiftSettings: fuzzer

@@ -64,6 +64,21 @@ public final class InferencePool: Sendable {
         return try result.get()
     }
 
+    /// Throws `.overloaded` (and counts the rejection) while the queue has no
+    /// room for even one glyph. Callers check this before decoding a request, so
+    /// that under overload a refusal costs almost nothing and the cores stay on
+    /// the work already accepted; `classify` still makes the binding check.
+    public func refuseIfSaturated() throws(PoolError) {
+        core.condition.lock()
+        let saturated = core.accepting && core.queue.count >= core.queue.capacity
+        if saturated { core.rejectedOverloaded += 1 }
+        core.condition.unlock()
+        if saturated {
+            core.metrics.rejectedOverloaded.increment()
+            throw .overloaded
+        }
+    }
+
     /// Runs one inference on a zero input in a private session so that a
     /// broken model or kernel is caught before the service reports ready.
     public func warmUp() throws(PoolError) {

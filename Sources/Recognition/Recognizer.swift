@@ -77,7 +77,13 @@ public struct Recognizer: Sendable {
 
     /// Decodes and preprocesses on the caller's task (cheap, bounded by the limits), then
     /// queues the glyphs for the pool. Input errors are raised before anything is queued.
+    /// A request that arrives while the queue is full is refused before any decoding.
     public func recognize(_ input: RecognitionInput, mode: GlyphMode) async throws(RecognitionError) -> RecognitionResult {
+        do {
+            try pool.refuseIfSaturated()
+        } catch {
+            throw .pool(error)
+        }
         let clock = ContinuousClock()
         var timings = StageTimings()
         let prepared: [PreparedGlyph]

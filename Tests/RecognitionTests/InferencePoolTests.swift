@@ -99,6 +99,41 @@ import NeuralNetwork
         await pool.shutdown(drainTimeout: .seconds(5))
     }
 
+    @Test func theSaturationCheckRefusesOnlyWhileTheQueueIsFull() async throws {
+        let model = try PoolTestModel.make(width: 32)
+        let pool = try InferencePool(model: model, configuration: .init(workers: 1, queueDepth: 4, maxBatch: 1, deadline: .seconds(600)))
+        // An idle pool has room: no refusal, nothing counted.
+        #expect(throws: Never.self) { try pool.refuseIfSaturated() }
+        #expect(pool.stats.rejectedOverloaded == 0)
+        // Flood it and keep checking while the flood runs; every refusal must be counted,
+        // and whenever the check passes there was room at that moment.
+        let refusals = await withTaskGroup(of: Int.self) { group in
+            for glyph in PoolTestModel.glyphs(48, seed: 9) {
+                group.addTask {
+                    do throws(PoolError) { _ = try await pool.classify([glyph]) } catch {}
+                    return 0
+                }
+            }
+            group.addTask {
+                var refused = 0
+                for _ in 0..<2000 {
+                    do throws(PoolError) { try pool.refuseIfSaturated() } catch {
+                        #expect(error == .overloaded)
+                        refused += 1
+                    }
+                }
+                return refused
+            }
+            return await group.reduce(0, +)
+        }
+        let stats = pool.stats
+        #expect(stats.rejectedOverloaded >= refusals)
+        #expect(stats.completedGlyphs + stats.rejectedOverloaded - refusals == 48)
+        // Drained: room again.
+        #expect(throws: Never.self) { try pool.refuseIfSaturated() }
+        await pool.shutdown(drainTimeout: .seconds(5))
+    }
+
     @Test func deadlinesFireForGlyphsStuckInTheQueue() async throws {
         let model = try PoolTestModel.make(width: 32)
         let pool = try InferencePool(model: model, configuration: .init(workers: 1, queueDepth: 256, maxBatch: 1,

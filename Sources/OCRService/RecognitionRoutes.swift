@@ -63,6 +63,13 @@ struct RecognitionRoutes: Sendable {
         let options = try Self.options(request)
         let input: RecognitionInput
         do {
+            // Under overload the refusal comes first: parsing a body we cannot queue would
+            // only take cores from the requests already accepted.
+            try recognizer.refuseIfSaturated()
+        } catch {
+            throw Problems.problem(error)
+        }
+        do {
             input = try RequestBody.decode(contentType: request.headers["Content-Type"], body: request.body)
         } catch {
             throw Problems.problem(error)

@@ -75,15 +75,21 @@ public struct Recognizer: Sendable {
 
     public var model: Model { pool.model }
 
-    /// Decodes and preprocesses on the caller's task (cheap, bounded by the limits), then
-    /// queues the glyphs for the pool. Input errors are raised before anything is queued.
-    /// A request that arrives while the queue is full is refused before any decoding.
-    public func recognize(_ input: RecognitionInput, mode: GlyphMode) async throws(RecognitionError) -> RecognitionResult {
+    /// Throws `.pool(.overloaded)` while the pool's queue is full, so that a caller can
+    /// refuse a request before reading its body into an image or a drawing.
+    public func refuseIfSaturated() throws(RecognitionError) {
         do {
             try pool.refuseIfSaturated()
         } catch {
             throw .pool(error)
         }
+    }
+
+    /// Decodes and preprocesses on the caller's task (cheap, bounded by the limits), then
+    /// queues the glyphs for the pool. Input errors are raised before anything is queued.
+    /// A request that arrives while the queue is full is refused before any decoding.
+    public func recognize(_ input: RecognitionInput, mode: GlyphMode) async throws(RecognitionError) -> RecognitionResult {
+        try refuseIfSaturated()
         let clock = ContinuousClock()
         var timings = StageTimings()
         let prepared: [PreparedGlyph]

@@ -439,7 +439,7 @@ def scenario_slow(q):
         sample(HEALTH)  # warm-up
         base_h, base_r = sample(HEALTH), sample(recognize_request())
 
-        slow_n = 300
+        slow_n = 500
         # The slow clients run in their own process so that their work does
         # not share this interpreter's lock with the latency measurements.
         child = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--slow-clients",

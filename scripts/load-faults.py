@@ -246,6 +246,7 @@ function done(summary, latency, requests)
   io.write(string.format("ERRORS connect=%%d read=%%d write=%%d timeout=%%d status=%%d\\n",
     e.connect, e.read, e.write, e.timeout, e.status))
   io.write(string.format("REQS %%d %%d\\n", summary.requests, summary.duration))
+  io.write(string.format("LATENCY %%d %%d\\n", latency:percentile(50), latency:percentile(99)))
 end
 """ % SEVEN.decode()
 
@@ -255,7 +256,7 @@ def run_wrk(port, connections, seconds, script_path):
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "-s", script_path,
          f"http://127.0.0.1:{port}/api/v1/recognize"],
         capture_output=True, text=True, timeout=seconds + 30).stdout
-    result = {"status": {}, "errors": {}, "rps": 0.0}
+    result = {"status": {}, "errors": {}, "rps": 0.0, "p50_ms": 0.0, "p99_ms": 0.0}
     for line in out.splitlines():
         if line.startswith("STATUS "):
             for part in line.split()[1:]:
@@ -266,6 +267,9 @@ def run_wrk(port, connections, seconds, script_path):
         elif line.startswith("REQS "):
             _, n, micros = line.split()
             result["rps"] = int(n) / (int(micros) / 1e6)
+        elif line.startswith("LATENCY "):
+            _, p50, p99 = line.split()
+            result["p50_ms"], result["p99_ms"] = int(p50) / 1000, int(p99) / 1000
     return result
 
 
@@ -292,7 +296,8 @@ def scenario_overload(q):
                   and peak < RSS_BOUND_MB and health == 200 and ratio >= 10)
             detail = (f"capacity {capacity:.0f} ok req/s (1 inference worker; wrk, 16 keep-alive conns); overload wrk "
                       f"{OVERLOAD_CONNECTIONS} conns {load_s}s: {over['rps']:.0f} req/s offered and answered "
-                      f"({ratio:.1f}x capacity, pass needs 10x), 200={st.get('200', 0)} "
+                      f"({ratio:.1f}x capacity, pass needs 10x), latency p50/p99 {over['p50_ms']:.2f}/{over['p99_ms']:.2f} ms, "
+                      f"200={st.get('200', 0)} "
                       f"503={st.get('503', 0)} (without Retry-After {st.get('noretry', 0)}), other={others or 0}, "
                       f"socket errors {err}; peak RSS {peak:.0f} MB (bound {RSS_BOUND_MB}); /healthz after {health}")
             return ok, detail
@@ -302,9 +307,8 @@ def scenario_overload(q):
 
 # wrk Lua for the soak: the same request and tally, and a pause before each request so
 # that a fixed number of connections offers a set rate instead of as much as it can.
-WRK_PACED_LUA = WRK_LUA + """
-function delay() return %d end
-"""
+def wrk_paced_lua(pause_ms):
+    return WRK_LUA + f"\nfunction delay() return {pause_ms} end\n"
 
 
 def scenario_soak(minutes):
@@ -317,27 +321,33 @@ def scenario_soak(minutes):
             base = run_wrk(server.port, 16, 10, lua.name)
         capacity = base["status"].get("200", 0) / 10
         target = 0.7 * capacity
-        connections = 32
-        # Each connection waits `pause` ms before every request; a request itself takes
-        # about 16 / capacity seconds of queueing at most at this load, so the pause sets the rate.
+        connections = 64
+        # Each connection waits `pause` ms before every request; the first guess ignores the
+        # response time, and each minute's achieved rate corrects it.
         pause = max(1, int(round(connections / target * 1000)))
         time.sleep(2)
         fd_base = server.fds()
         warmup = min(5, max(1, minutes // 6))
-        rss, totals, errors, rates = [], collections.Counter(), collections.Counter(), []
-        with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
-            lua.write(WRK_PACED_LUA % pause)
-            lua.flush()
-            for minute in range(minutes):
-                if not server.alive():
-                    break
+        rss, totals, errors, rates, p50s, p99s = [], collections.Counter(), collections.Counter(), [], [], []
+        for minute in range(minutes):
+            if not server.alive():
+                break
+            with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
+                lua.write(wrk_paced_lua(pause))
+                lua.flush()
                 r = run_wrk(server.port, connections, 60, lua.name)
-                totals.update(r["status"])
-                errors.update({k: v for k, v in r["errors"].items() if k != "status"})
-                rates.append(r["rps"])
-                rss.append(server.rss_mb())
-                print(f"  soak minute {minute + 1}/{minutes}: {r['rps']:.0f} req/s, statuses {r['status']}, "
-                      f"RSS {rss[-1]:.1f} MB, fds {server.fds()}", flush=True)
+            totals.update(r["status"])
+            errors.update({k: v for k, v in r["errors"].items() if k != "status"})
+            rates.append(r["rps"])
+            p50s.append(r["p50_ms"])
+            p99s.append(r["p99_ms"])
+            rss.append(server.rss_mb())
+            print(f"  soak minute {minute + 1}/{minutes}: {r['rps']:.0f} req/s ({pause} ms pause), p50/p99 "
+                  f"{r['p50_ms']:.2f}/{r['p99_ms']:.2f} ms, statuses {r['status']}, "
+                  f"RSS {rss[-1]:.1f} MB, fds {server.fds()}", flush=True)
+            # The response time adds to the pause; correct the pause towards the target rate.
+            if r["rps"] > 0:
+                pause = max(1, int(round(pause * r["rps"] / target)))
         time.sleep(2)
         fd_after = server.fds() if server.alive() else None
         after_warmup = rss[warmup - 1:] if len(rss) >= warmup else rss
@@ -349,8 +359,9 @@ def scenario_soak(minutes):
         ok = (server.alive() and len(rss) == minutes and not non_200 and socket_errors == 0
               and abs(drift) < 5 and fd_after is not None and fd_after <= fd_base)
         detail = (f"{minutes} min at {statistics.median(rates):.0f} req/s median "
-                  f"(target 70% of {capacity:.0f} = {target:.0f}; 32 conns, {pause} ms pause), "
-                  f"{ok_count} answered 200, other statuses {non_200 or 0}, socket errors {dict(errors) or 0}; "
+                  f"(target 70% of {capacity:.0f} = {target:.0f}; {connections} conns, paced), "
+                  f"{ok_count} answered 200, per-minute p50 median {statistics.median(p50s or [0]):.2f} ms, "
+                  f"worst per-minute p99 {max(p99s or [0]):.2f} ms, other statuses {non_200 or 0}, socket errors {dict(errors) or 0}; "
                   f"RSS {reference:.1f} MB after {warmup} min warm-up -> {rss[-1]:.1f} MB at the end "
                   f"(drift {drift:+.2f}%, range {min(after_warmup):.1f}-{max(after_warmup):.1f}); "
                   f"fds {fd_base} before -> {fd_after} after")

@@ -1,3 +1,5 @@
+import LayerPlan
+
 /// Every hot loop of the engine lives in `Kernels` (this file,
 /// ShiftedConvolution.swift, DirectConvolution.swift, PoolingKernels.swift);
 /// layers only describe shapes.

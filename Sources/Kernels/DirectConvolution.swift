@@ -1,3 +1,5 @@
+import LayerPlan
+
 /// Convolution with output channels in the vector lanes.
 ///
 /// The GEMM of `Kernels.swift` puts output pixels in the vector lanes, so a

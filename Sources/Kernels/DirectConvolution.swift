@@ -173,7 +173,7 @@ extension Kernels {
     }
 
     @inline(__always)
-    private static func lane(_ accumulator: inout ChannelVector, _ x: Float, _ w: ChannelVector) {
+    static func lane(_ accumulator: inout ChannelVector, _ x: Float, _ w: ChannelVector) {
         let broadcast = HalfVector(repeating: x)
         #if FUSED_MULTIPLY_ADD
         accumulator.lo.addProduct(broadcast, w.lo)
@@ -185,7 +185,7 @@ extension Kernels {
     }
 
     @inline(__always)
-    private static func halfLane(_ accumulator: inout ChannelVector, _ x: Float, _ w: HalfVector) {
+    static func halfLane(_ accumulator: inout ChannelVector, _ x: Float, _ w: HalfVector) {
         #if FUSED_MULTIPLY_ADD
         accumulator.lo.addProduct(HalfVector(repeating: x), w)
         #else
@@ -195,7 +195,7 @@ extension Kernels {
 
     /// Bias, ReLU, then one store per channel lane into its output plane.
     @inline(__always)
-    private static func scatter(
+    static func scatter(
         _ accumulator: ChannelVector, _ pixel: Int, _ bias: ChannelVector, _ relu: Bool,
         _ output: UnsafeMutablePointer<Float>, _ planeStride: Int, _ channels: Int, _ count: Int
     ) {

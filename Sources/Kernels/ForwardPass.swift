@@ -51,7 +51,7 @@ public enum CompiledKernels: KernelSet {
             case .flatten(let c, let plane):
                 Kernels.flatten(input: current, output: spare, channels: c, plane: plane, batch: count)
             case .dense(let dense):
-                Kernels.dense(dense, input: current, output: spare, batch: count, panel: scratch.panel)
+                Kernels.dense(dense, input: current, output: spare, batch: count)
             case .relu:
                 Kernels.relu(current, count: elements * count)
                 continue  // in place: no swap

@@ -1,28 +1,31 @@
 import LayerPlan
 
-/// Every hot loop of the engine lives in `Kernels` (this file,
-/// ShiftedConvolution.swift, DirectConvolution.swift, PoolingKernels.swift);
-/// layers only describe shapes.
+/// Every hot loop of the engine lives in `Kernels` (this folder: this file,
+/// ShiftedConvolution.swift, DirectConvolution.swift, DenseKernel.swift,
+/// PoolingKernels.swift); layers only describe shapes. The folder is compiled
+/// once per instruction set (ForwardPass.swift, Package.swift): `#if
+/// WIDE_VECTORS` and `#if FUSED_MULTIPLY_ADD` below select that copy's
+/// vector width, tiles and multiply-add.
 ///
-/// Convolutions and dense layers are GEMMs over the whole batch slice:
+/// Convolutions are GEMMs over the whole batch slice:
 ///
 ///     C[M][N] = A[M][K] · B[K][N] + bias[M]   (then ReLU if fused)
 ///
-/// with M = output channels (or features), K = input channels × kernel area
-/// (or input features), N = glyphs × output pixels (or glyphs). Activations
-/// are stored `[channel][glyph][y][x]`, so C lands directly in the layout the
-/// next step reads and no transpose is needed between convolutions.
+/// with M = output channels, K = input channels × kernel area, N = glyphs ×
+/// output pixels. Activations are stored `[channel][glyph][y][x]`, so C
+/// lands directly in the layout the next step reads and no transpose is
+/// needed between convolutions.
 ///
 /// Blocking scheme. A (the weights) is packed once at load into panels of
 /// `mr` rows, k-major (`PackedMatrix`). The micro-kernel keeps an mr × nr
 /// tile of C in registers (`mr` broadcasts of A times one `Vector` of B per
 /// k step) and writes it once, with bias and ReLU applied on the way out.
-/// Narrow build: `Vector` = 8 floats, 6 × 8 tile = 12 SSE registers (+2 for
-/// B, 1 broadcast). `-D WIDE_VECTORS` (AVX-512 targets): 16 × 16 tile = 16
-/// of the 32 ZMM registers, and 32/64/128 channels fill whole panels.
+/// Portable and AVX2 copies: `Vector` = 8 floats, 6 × 8 tile = 12 SSE (or 6
+/// AVX) registers (+2 for B, 1 broadcast). `WIDE_VECTORS` (AVX-512): 16 × 16
+/// tile = 16 of the 32 ZMM registers, and 32/64/128 channels fill whole panels.
 ///
 /// Where B comes from decides the convolution form (chosen per layer and
-/// slice in `InferenceSession`):
+/// slice in `CompiledKernels.forward`):
 /// - direct (DirectConvolution.swift): channels in the lanes instead,
 ///   for deep layers (K ≥ 64) with few pixels: no im2col, no junk columns;
 /// - shifted (ShiftedConvolution.swift): stride 1, B rows are the padded
@@ -30,6 +33,8 @@ import LayerPlan
 /// - packed im2col (below): any stride; for each chunk of output columns,
 ///   `packIm2col` gathers K × nr panels (zero padding included) into an
 ///   L2-sized scratch that every A panel then sweeps.
+/// Dense layers (DenseKernel.swift) put output features in the lanes, like
+/// the direct convolution, since a slice has too few glyphs to fill a panel.
 enum Kernels {
     #if WIDE_VECTORS
     typealias Vector = SIMD16<Float>
@@ -147,7 +152,7 @@ enum Kernels {
         }
     }
 
-    // MARK: Convolution and dense layers
+    // MARK: Convolution
 
     /// Where the micro-kernel finds row k of its K × nr B panel.
     protocol PanelReader {
@@ -279,31 +284,6 @@ enum Kernels {
         while t < count {
             destination[t] = source[t]
             t += 1
-        }
-    }
-
-    /// `output[outF][batch]` = W · `input[inF][batch]` + bias.
-    static func dense(
-        _ s: DenseStep, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int,
-        panel: UnsafeMutablePointer<Float>
-    ) {
-        let depth = s.inFeatures
-        s.weights.values.withUnsafeBufferPointer { a in
-            s.bias.withUnsafeBufferPointer { bias in
-                guard let a = a.baseAddress, let bias = bias.baseAddress else { return }
-                var column = 0
-                while column < batch {
-                    let count = min(nr, batch - column)
-                    for k in 0 ..< depth {
-                        let source = input + k * batch + column
-                        let row = panel + k * nr
-                        for j in 0 ..< nr { row[j] = j < count ? source[j] : 0 }
-                    }
-                    gemmPanel(a: a, rows: s.outFeatures, depth: depth, panel: PackedPanel(panel), bias: bias, relu: s.relu,
-                              c: output + column, ldc: batch, columns: count)
-                    column += nr
-                }
-            }
         }
     }
 }

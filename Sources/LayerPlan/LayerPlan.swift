@@ -139,10 +139,13 @@ public struct PoolStep: Sendable {
 public struct DenseStep: Sendable {
     public var name: String
     public var inFeatures: Int, outFeatures: Int
-    /// Packed in panels of the kernel set's `gemmRows`.
+    /// Packed in panels of the kernel set's `channelLanes` output features
+    /// once the plan is final (the dense kernel puts features in the lanes).
     public var weights: PackedMatrix
     public var bias: [Float]
     public var relu: Bool
+    /// `bias` padded with zeros to whole panels; filled in with the final packing.
+    public var paddedBias: [Float] = []
 
     public init(name: String, inFeatures: Int, outFeatures: Int, weights: PackedMatrix, bias: [Float], relu: Bool) {
         self.name = name
@@ -187,7 +190,7 @@ public enum Step: Sendable {
 public struct KernelScratch {
     public var front: UnsafeMutablePointer<Float>
     public var back: UnsafeMutablePointer<Float>
-    /// Packed im2col chunk, or the dense layer's input panel.
+    /// Packed im2col chunk.
     public var panel: UnsafeMutablePointer<Float>
     /// Zero-padded input of a shifted or direct convolution.
     public var padded: UnsafeMutablePointer<Float>
@@ -229,9 +232,10 @@ public protocol KernelSet {
     /// `portable`, `avx2` or `avx512`.
     static var name: String { get }
     /// Rows per packed weight panel of the GEMM micro-kernel (`PackedMatrix.panelRows` of
-    /// `ConvStep.weights` and `DenseStep.weights`).
+    /// `ConvStep.weights`).
     static var gemmRows: Int { get }
-    /// Output channels per panel of the direct convolution (`ConvStep.channelWeights`).
+    /// Output channels per panel of the direct convolution (`ConvStep.channelWeights`)
+    /// and output features per panel of the dense kernel (`DenseStep.weights`).
     static var channelLanes: Int { get }
     /// Scratch a slice of up to `slice` glyphs needs; `maxDepth` is the plan's largest GEMM depth.
     static func scratchSizes(steps: [Step], slice: Int, maxDepth: Int) -> ScratchSizes

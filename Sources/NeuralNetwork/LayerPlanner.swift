@@ -159,15 +159,26 @@ struct LayerPlanner {
         }
     }
 
-    /// The plan after the last layer: adds the direct kernel's channel packing to every convolution.
+    /// The plan after the last layer: adds the direct kernel's channel packing to every
+    /// convolution, and packs dense layers with their output features in the lanes.
     var finalSteps: [Step] {
-        steps.map { step in
-            guard case .conv(var conv) = step else { return step }
-            let lanes = kernels.channelLanes
-            conv.channelWeights = conv.weights.repacked(panelRows: lanes)
-            let panels = (conv.outChannels + lanes - 1) / lanes
-            conv.paddedBias = conv.bias + [Float](repeating: 0, count: panels * lanes - conv.outChannels)
-            return .conv(conv)
+        let lanes = kernels.channelLanes
+        func padded(_ bias: [Float]) -> [Float] {
+            bias + [Float](repeating: 0, count: (bias.count + lanes - 1) / lanes * lanes - bias.count)
+        }
+        return steps.map { step in
+            switch step {
+            case .conv(var conv):
+                conv.channelWeights = conv.weights.repacked(panelRows: lanes)
+                conv.paddedBias = padded(conv.bias)
+                return .conv(conv)
+            case .dense(var dense):
+                dense.weights = dense.weights.repacked(panelRows: lanes)
+                dense.paddedBias = padded(dense.bias)
+                return .dense(dense)
+            default:
+                return step
+            }
         }
     }
 

@@ -140,7 +140,7 @@ import Testing
         #expect(abs(out[1] - 97.875) < 1e-4)
     }
 
-    @Test(arguments: KernelChoice.supported, [1, 3, 7, 17])
+    @Test(arguments: KernelChoice.supported, [1, 2, 3, 7, 17])
     func randomNetworkMatchesReferenceAtEveryBatchSize(kernels: KernelChoice, batch: Int) throws {
         var rng = SeededRandom(state: 42)
         let (c1, c2, classes) = (5, 7, 3)
@@ -226,6 +226,31 @@ import Testing
                                                   outChannels: outC, kernel: (3, 3), stride: (stride, stride), padding: (1, 1)))
             let expected = Reference.linear(x.values, weight: wf, bias: nil, outFeatures: 3)
             #expect(maxAbsDifference(out[n], expected) < 1e-3, "glyph \(n)")
+        }
+    }
+
+    /// Dense layers with features in the lanes: full, ragged and at most
+    /// half-full feature panels, at every glyph-tile width (1, 2, 4, 8 and
+    /// ragged ones), two layers deep so the hidden one is fused with ReLU.
+    @Test(arguments: KernelChoice.supported, [(37, 1), (130, 2), (5, 40), (64, 13), (9, 17)])
+    func denseLayersMatchReference(kernels: KernelChoice, shape: (inputs: Int, hidden: Int)) throws {
+        var rng = SeededRandom(state: UInt64(shape.inputs * 1000 + shape.hidden))
+        let (inF, hidden, classes) = (shape.inputs, shape.hidden, 13)
+        let w1 = rng.floats(hidden * inF), b1 = rng.floats(hidden), w2 = rng.floats(classes * hidden), b2 = rng.floats(classes)
+        var m = TestModel(classes: classes, channels: inF, height: 1, width: 1)
+        m.layer("flatten")
+        m.linear("fc1", in: inF, out: hidden, weight: w1, bias: b1)
+        m.layer("relu")
+        m.linear("fc2", in: hidden, out: classes, weight: w2, bias: b2)
+        let model = try m.build(kernels: kernels)
+        for batch in [1, 2, 3, 4, 5, 8, 11] {
+            let inputs = (0 ..< batch).map { _ in rng.floats(inF) }
+            let out = try InferenceSession(model: model, maxBatch: batch).logits(inputs)
+            for (n, input) in inputs.enumerated() {
+                let h = Reference.linear(input, weight: w1, bias: b1, outFeatures: hidden).map { max($0, 0) }
+                let expected = Reference.linear(h, weight: w2, bias: b2, outFeatures: classes)
+                #expect(maxAbsDifference(out[n], expected) < 1e-4, "glyph \(n) of \(batch)")
+            }
         }
     }
 }

@@ -23,7 +23,7 @@ let optimized: [SwiftSetting] = [
 // plain portable copies that are never chosen.
 #if arch(x86_64)
 let avx2Kernels: [SwiftSetting] = [
-    .unsafeFlags(["-target-cpu", "haswell"]), .define("FUSED_MULTIPLY_ADD"),
+    .unsafeFlags(["-target-cpu", "haswell"]), .define("FUSED_MULTIPLY_ADD"), .define("AVX2_TILES"),
 ]
 let avx512Kernels: [SwiftSetting] = [
     .unsafeFlags(["-target-cpu", "skylake-avx512"]), .define("FUSED_MULTIPLY_ADD"), .define("WIDE_VECTORS"),

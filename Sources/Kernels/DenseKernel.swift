@@ -17,7 +17,7 @@ extension Kernels {
     /// 8 glyphs × 32 features = 16 ZMM accumulators: a whole slice per weight pass.
     static let denseGlyphTile = 8
     #else
-    /// 4 glyphs × 8 features = 8 accumulators of the 16 SSE/AVX registers.
+    /// 4 glyphs × 8 features (16 with AVX2_TILES) = 8 accumulators of the 16 SSE or YMM registers.
     static let denseGlyphTile = 4
     #endif
 

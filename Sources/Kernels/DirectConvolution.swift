@@ -22,6 +22,10 @@ extension Kernels {
     /// GlyphNet's 14 × 14 and 7 × 7 planes, so no tile is ragged).
     typealias HalfVector = SIMD16<Float>
     static let pixelTile = 7
+    #elseif AVX2_TILES
+    /// 16 channels in two YMM registers; 6 pixels → 12 accumulators of 16.
+    typealias HalfVector = SIMD8<Float>
+    static let pixelTile = 6
     #else
     /// 8 channels in two SSE registers; 6 pixels → 12 accumulators.
     typealias HalfVector = SIMD4<Float>

@@ -6,13 +6,13 @@ import LayerPlan
 /// The files of this folder are compiled three times (Package.swift): as
 /// KernelsPortable with no CPU flags, and through the symbolic links of
 /// Sources/KernelsAVX2 and Sources/KernelsAVX512 with `-target-cpu haswell`
-/// (AVX2 + FMA) / `skylake-avx512` and the `FUSED_MULTIPLY_ADD` /
-/// `WIDE_VECTORS` switches. Each module is its own namespace, so the three `CompiledKernels`
+/// (AVX2 + FMA) / `skylake-avx512` and the `FUSED_MULTIPLY_ADD`, `AVX2_TILES`
+/// / `WIDE_VECTORS` switches. Each module is its own namespace, so the three `CompiledKernels`
 /// coexist in one binary and NeuralNetwork chooses among them at run time.
 public enum CompiledKernels: KernelSet {
     #if WIDE_VECTORS
     public static let name = "avx512"
-    #elseif FUSED_MULTIPLY_ADD
+    #elseif AVX2_TILES
     public static let name = "avx2"
     #else
     public static let name = "portable"

@@ -4,8 +4,8 @@ import LayerPlan
 /// ShiftedConvolution.swift, DirectConvolution.swift, DenseKernel.swift,
 /// PoolingKernels.swift); layers only describe shapes. The folder is compiled
 /// once per instruction set (ForwardPass.swift, Package.swift): `#if
-/// WIDE_VECTORS` and `#if FUSED_MULTIPLY_ADD` below select that copy's
-/// vector width, tiles and multiply-add.
+/// WIDE_VECTORS` (AVX-512), `#if AVX2_TILES` and `#if FUSED_MULTIPLY_ADD`
+/// select that copy's vector width, tiles and multiply-add.
 ///
 /// Convolutions are GEMMs over the whole batch slice:
 ///
@@ -20,9 +20,11 @@ import LayerPlan
 /// `mr` rows, k-major (`PackedMatrix`). The micro-kernel keeps an mr × nr
 /// tile of C in registers (`mr` broadcasts of A times one `Vector` of B per
 /// k step) and writes it once, with bias and ReLU applied on the way out.
-/// Portable and AVX2 copies: `Vector` = 8 floats, 6 × 8 tile = 12 SSE (or 6
-/// AVX) registers (+2 for B, 1 broadcast). `WIDE_VECTORS` (AVX-512): 16 × 16
-/// tile = 16 of the 32 ZMM registers, and 32/64/128 channels fill whole panels.
+/// Portable copy: `Vector` = 8 floats, 6 × 8 tile = 12 SSE registers (+2 for
+/// B, 1 broadcast). `AVX2_TILES`: the same 8 floats are one YMM register, so
+/// the tile grows to 12 × 8 (12 of 16 registers). `WIDE_VECTORS` (AVX-512):
+/// 16 × 16 tile = 16 of the 32 ZMM registers, and 32/64/128 channels fill
+/// whole panels.
 ///
 /// Where B comes from decides the convolution form (chosen per layer and
 /// slice in `CompiledKernels.forward`):
@@ -44,6 +46,8 @@ enum Kernels {
     /// Rows of C per micro-tile (A panel height).
     #if WIDE_VECTORS
     static let mr = 16
+    #elseif AVX2_TILES
+    static let mr = 12
     #else
     static let mr = 6
     #endif
@@ -74,10 +78,12 @@ enum Kernels {
         a: UnsafePointer<Float>, b: Panel, depth: Int, bias: UnsafePointer<Float>, relu: Bool,
         c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int
     ) {
-        // Six rows in the narrow build; sixteen (of AVX-512's 32 registers) in the wide one.
+        // Six rows portable (SSE), twelve with AVX2's 16 YMM registers, sixteen (of AVX-512's 32) wide.
         var c0 = Vector(), c1 = Vector(), c2 = Vector(), c3 = Vector(), c4 = Vector(), c5 = Vector()
-        #if WIDE_VECTORS
+        #if WIDE_VECTORS || AVX2_TILES
         var c6 = Vector(), c7 = Vector(), c8 = Vector(), c9 = Vector(), c10 = Vector(), c11 = Vector()
+        #endif
+        #if WIDE_VECTORS
         var c12 = Vector(), c13 = Vector(), c14 = Vector(), c15 = Vector()
         #endif
         var pa = a
@@ -89,13 +95,15 @@ enum Kernels {
             step(&c3, pa[3], bv)
             step(&c4, pa[4], bv)
             step(&c5, pa[5], bv)
-            #if WIDE_VECTORS
+            #if WIDE_VECTORS || AVX2_TILES
             step(&c6, pa[6], bv)
             step(&c7, pa[7], bv)
             step(&c8, pa[8], bv)
             step(&c9, pa[9], bv)
             step(&c10, pa[10], bv)
             step(&c11, pa[11], bv)
+            #endif
+            #if WIDE_VECTORS
             step(&c12, pa[12], bv)
             step(&c13, pa[13], bv)
             step(&c14, pa[14], bv)
@@ -109,13 +117,15 @@ enum Kernels {
         store(c3, row: 3, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
         store(c4, row: 4, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
         store(c5, row: 5, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
-        #if WIDE_VECTORS
+        #if WIDE_VECTORS || AVX2_TILES
         store(c6, row: 6, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
         store(c7, row: 7, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
         store(c8, row: 8, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
         store(c9, row: 9, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
         store(c10, row: 10, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
         store(c11, row: 11, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
+        #endif
+        #if WIDE_VECTORS
         store(c12, row: 12, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
         store(c13, row: 13, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
         store(c14, row: 14, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)

@@ -8,6 +8,31 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+// The CNN kernels are unusably slow unoptimized: debug builds (and `swift test`) optimize them too.
+let optimized: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+    .unsafeFlags(["-O"], .when(configuration: .debug)),
+]
+
+// Kernel dispatch. Swift has no per-function target attribute, so the kernel sources in
+// Sources/Kernels are compiled three times, as three modules: KernelsPortable (no CPU flags),
+// KernelsAVX2 and KernelsAVX512, whose folders hold only symbolic links to those same files.
+// The x86-64 copies get a micro-architecture level and the compile-time switches the kernels
+// read; NeuralNetwork picks one at model load from cpuid (see KernelChoice.swift). The manifest
+// is compiled for the machine that builds, so on anything but x86-64 the two x86 modules are
+// plain portable copies that are never chosen.
+#if arch(x86_64)
+let avx2Kernels: [SwiftSetting] = [
+    .unsafeFlags(["-target-cpu", "haswell"]), .define("FUSED_MULTIPLY_ADD"), .define("AVX2_TILES"),
+]
+let avx512Kernels: [SwiftSetting] = [
+    .unsafeFlags(["-target-cpu", "skylake-avx512"]), .define("FUSED_MULTIPLY_ADD"), .define("WIDE_VECTORS"),
+]
+#else
+let avx2Kernels: [SwiftSetting] = []
+let avx512Kernels: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "ocr-server",
     platforms: [.macOS(.v14)],
@@ -47,14 +72,19 @@ let package = Package(
         // Desaturate → polarity → denoise → crop → scale → centre → normalize.
         .target(name: "Preprocessing", dependencies: ["Imaging"], swiftSettings: strict),
 
-        // The CNN engine: safetensors + manifest loader, layers, kernels. Sees only tensors.
+        // The CNN engine's compiled plan (step shapes, packed weights) and the kernel-set interface.
+        .target(name: "LayerPlan", swiftSettings: strict + optimized),
+        // cpuid/xgetbv for choosing a kernel set.
+        .target(name: "CCPUFeatures"),
+        // One set of kernel sources, three compilations (see the note at the top).
+        .target(name: "KernelsPortable", dependencies: ["LayerPlan"], path: "Sources/Kernels", swiftSettings: strict + optimized),
+        .target(name: "KernelsAVX2", dependencies: ["LayerPlan"], swiftSettings: strict + optimized + avx2Kernels),
+        .target(name: "KernelsAVX512", dependencies: ["LayerPlan"], swiftSettings: strict + optimized + avx512Kernels),
+        // The CNN engine: safetensors + manifest loader, layer planner, kernel choice. Sees only tensors.
         .target(
             name: "NeuralNetwork",
-            swiftSettings: strict + [
-                .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
-                // The kernels are unusably slow unoptimized; debug builds (and `swift test`) optimize them too.
-                .unsafeFlags(["-O"], .when(configuration: .debug)),
-            ]
+            dependencies: ["LayerPlan", "CCPUFeatures", "KernelsPortable", "KernelsAVX2", "KernelsAVX512"],
+            swiftSettings: strict + optimized
         ),
 
         // Worker pool with dynamic batching, and the Recognizer facade (input → answer).

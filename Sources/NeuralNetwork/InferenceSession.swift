@@ -1,3 +1,5 @@
+import LayerPlan
+
 /// Runs a `Model` on batches of up to `maxBatch` glyphs.
 ///
 /// A session owns every byte of scratch an inference needs (two ping-pong
@@ -24,17 +26,11 @@ public final class InferenceSession {
         activationCapacity = model.maxActivation * slice
         front = Self.allocate(Float.self, activationCapacity)
         back = Self.allocate(Float.self, activationCapacity)
-        panel = Self.allocate(Float.self, model.maxDepth * max(Kernels.chunkColumns, Kernels.nr))
-        // Scratch for the padded input and the shifted form's raw output, sized for one slice.
-        var paddedCount = 0, rawCount = 0
-        for case .conv(let conv) in model.steps {
-            let geometry = Kernels.ShiftedGeometry(conv, batch: slice)
-            paddedCount = max(paddedCount, geometry.paddedCount(channels: conv.inChannels, batch: slice))
-            if conv.strideH == 1 && conv.strideW == 1 { rawCount = max(rawCount, conv.outChannels * geometry.rawStride) }
-        }
-        padded = Self.allocate(Float.self, paddedCount)
-        raw = Self.allocate(Float.self, rawCount)
-        offsets = Self.allocate(Int.self, model.maxDepth)
+        let sizes = model.kernels.scratchSizes(steps: model.steps, slice: slice, maxDepth: model.maxDepth)
+        panel = Self.allocate(Float.self, sizes.panel)
+        padded = Self.allocate(Float.self, sizes.padded)
+        raw = Self.allocate(Float.self, sizes.raw)
+        offsets = Self.allocate(Int.self, sizes.offsets)
     }
 
     deinit {
@@ -85,32 +81,8 @@ public final class InferenceSession {
             }
         }
 
-        var current = front, spare = back
-        var elements = inputSize
-        for step in model.steps {
-            switch step {
-            case .conv(let conv) where Kernels.prefersDirect(conv, batch: count):
-                Kernels.directConvolution(conv, input: current, output: spare, batch: count, padded: padded, taps: offsets)
-            case .conv(let conv) where Kernels.prefersShifted(conv, batch: count):
-                Kernels.shiftedConvolution(conv, input: current, output: spare, batch: count,
-                                           padded: padded, raw: raw, offsets: offsets)
-            case .conv(let conv):
-                Kernels.convolution(conv, input: current, output: spare, batch: count, packed: panel)
-            case .pool(let pool):
-                Kernels.pool(pool, input: current, output: spare, batch: count)
-            case .globalAveragePool(let c, let plane):
-                Kernels.globalAveragePool(input: current, output: spare, planes: c * count, plane: plane)
-            case .flatten(let c, let plane):
-                Kernels.flatten(input: current, output: spare, channels: c, plane: plane, batch: count)
-            case .dense(let dense):
-                Kernels.dense(dense, input: current, output: spare, batch: count, panel: panel)
-            case .relu:
-                Kernels.relu(current, count: elements * count)
-                continue  // in place: no swap
-            }
-            elements = step.outputElements(input: elements)
-            swap(&current, &spare)
-        }
+        let scratch = KernelScratch(front: front, back: back, panel: panel, padded: padded, raw: raw, offsets: offsets)
+        let current = model.kernels.forward(steps: model.steps, count: count, inputElements: inputSize, scratch: scratch)
 
         // [classes][N] → [N][classes]
         for n in 0 ..< count {

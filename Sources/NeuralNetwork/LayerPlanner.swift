@@ -1,15 +1,20 @@
+import LayerPlan
+
 /// Turns the manifest's layer list into `Step`s: checks every layer's
 /// hyper-parameters and tensor shapes against the running activation shape,
 /// folds BatchNorm into the preceding conv/linear, fuses ReLU into it, and
 /// drops Dropout. Every refusal names the layer (and tensor) at fault.
 struct LayerPlanner {
     let weights: SafeTensors
+    /// The kernel copy the plan is packed for (its panel sizes).
+    let kernels: any KernelSet.Type
     private(set) var steps: [Step] = []
     private(set) var shape: ActivationShape
 
-    init(weights: SafeTensors, input: ActivationShape) {
+    init(weights: SafeTensors, input: ActivationShape, kernels: any KernelSet.Type) {
         self.weights = weights
         self.shape = input
+        self.kernels = kernels
     }
 
     mutating func add(_ spec: LayerSpec, index: Int) throws(ModelError) {
@@ -88,7 +93,7 @@ struct LayerPlanner {
             name: name, inChannels: inC, outChannels: outC,
             inHeight: height, inWidth: width, outHeight: outH, outWidth: outW,
             kernelH: kh, kernelW: kw, strideH: sh, strideW: sw, padH: ph, padW: pw,
-            weights: PackedMatrix(rows: outC, depth: depth, rowMajor: weight),
+            weights: PackedMatrix(rows: outC, depth: depth, rowMajor: weight, panelRows: kernels.gemmRows),
             bias: bias ?? [Float](repeating: 0, count: outC), relu: false)))
         shape = .spatial(channels: outC, height: outH, width: outW)
     }
@@ -106,7 +111,7 @@ struct LayerPlanner {
         let bias = try spec.bias.map { b throws(ModelError) in try tensor(b, field: "bias", layer: name, shape: [outF]) }
         steps.append(.dense(DenseStep(
             name: name, inFeatures: inF, outFeatures: outF,
-            weights: PackedMatrix(rows: outF, depth: inF, rowMajor: weight),
+            weights: PackedMatrix(rows: outF, depth: inF, rowMajor: weight, panelRows: kernels.gemmRows),
             bias: bias ?? [Float](repeating: 0, count: outF), relu: false)))
         shape = .flat(features: outF)
     }
@@ -154,15 +159,26 @@ struct LayerPlanner {
         }
     }
 
-    /// The plan after the last layer: adds the direct kernel's channel packing to every convolution.
+    /// The plan after the last layer: adds the direct kernel's channel packing to every
+    /// convolution, and packs dense layers with their output features in the lanes.
     var finalSteps: [Step] {
-        steps.map { step in
-            guard case .conv(var conv) = step else { return step }
-            let lanes = Kernels.channelLanes
-            conv.channelWeights = conv.weights.repacked(panelRows: lanes)
-            let panels = (conv.outChannels + lanes - 1) / lanes
-            conv.paddedBias = conv.bias + [Float](repeating: 0, count: panels * lanes - conv.outChannels)
-            return .conv(conv)
+        let lanes = kernels.channelLanes
+        func padded(_ bias: [Float]) -> [Float] {
+            bias + [Float](repeating: 0, count: (bias.count + lanes - 1) / lanes * lanes - bias.count)
+        }
+        return steps.map { step in
+            switch step {
+            case .conv(var conv):
+                conv.channelWeights = conv.weights.repacked(panelRows: lanes)
+                conv.paddedBias = padded(conv.bias)
+                return .conv(conv)
+            case .dense(var dense):
+                dense.weights = dense.weights.repacked(panelRows: lanes)
+                dense.paddedBias = padded(dense.bias)
+                return .dense(dense)
+            default:
+                return step
+            }
         }
     }
 

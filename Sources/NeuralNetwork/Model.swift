@@ -1,4 +1,5 @@
 import Foundation
+import LayerPlan
 
 /// A loaded, validated model: the manifest's facts plus the compiled step
 /// list with folded, packed weights. Immutable, so one instance is shared by
@@ -10,6 +11,9 @@ public final class Model: Sendable {
     let maxActivation: Int
     /// Largest GEMM depth (rows of an im2col panel).
     let maxDepth: Int
+    /// The compiled kernels the steps are packed for and run on.
+    public let kernelChoice: KernelChoice
+    var kernels: any KernelSet.Type { kernelChoice.kernels }
 
     public var name: String { manifest.name }
     public var version: String { manifest.version }
@@ -23,7 +27,8 @@ public final class Model: Sendable {
     public let parameterCount: Int
 
     /// Reads `<manifest>.json` and the weights file it names (relative to the manifest's folder).
-    public static func load(manifestPath: String) throws(ModelError) -> Model {
+    /// `kernels` defaults to `KernelChoice.fromEnvironment()`: `OCR_KERNELS`, else the best the CPU runs.
+    public static func load(manifestPath: String, kernels: KernelChoice? = nil) throws(ModelError) -> Model {
         let manifestURL = URL(fileURLWithPath: manifestPath)
         let manifestData = try read(manifestURL)
         let manifest: Manifest
@@ -33,11 +38,20 @@ public final class Model: Sendable {
             throw .manifest("\(manifestPath): \(describe(error))")
         }
         let weightsURL = manifestURL.deletingLastPathComponent().appendingPathComponent(manifest.weights)
-        return try Model(manifest: manifest, weights: try read(weightsURL))
+        return try Model(manifest: manifest, weights: try read(weightsURL), kernels: kernels)
     }
 
     /// Builds a model from a decoded manifest and the bytes of its safetensors file.
-    public init(manifest: Manifest, weights: Data) throws(ModelError) {
+    public init(manifest: Manifest, weights: Data, kernels: KernelChoice? = nil) throws(ModelError) {
+        let choice: KernelChoice
+        if let kernels {
+            guard KernelChoice.supported.contains(kernels) else {
+                throw .kernels("\(kernels) is not supported by this CPU")
+            }
+            choice = kernels
+        } else {
+            choice = try KernelChoice.fromEnvironment()
+        }
         guard manifest.format == 1 else { throw .manifest("unsupported format \(manifest.format), expected 1") }
         guard !manifest.classes.isEmpty else { throw .manifest("no classes") }
         let input = manifest.input
@@ -48,7 +62,8 @@ public final class Model: Sendable {
             throw .manifest("normalization std must be positive and finite")
         }
         let tensors = try SafeTensors(bytes: weights)
-        var planner = LayerPlanner(weights: tensors, input: .spatial(channels: input.channels, height: input.height, width: input.width))
+        var planner = LayerPlanner(weights: tensors, input: .spatial(channels: input.channels, height: input.height, width: input.width),
+                                   kernels: choice.kernels)
         for (index, spec) in manifest.layers.enumerated() {
             try planner.add(spec, index: index)
         }
@@ -59,6 +74,7 @@ public final class Model: Sendable {
             throw .classCount(classes: manifest.classes.count, outputs: last.outFeatures)
         }
         self.manifest = manifest
+        self.kernelChoice = choice
         self.steps = planner.finalSteps
         var elements = input.channels * input.height * input.width
         var largest = elements, depth = 1, flops = 0, parameters = 0

@@ -10,6 +10,8 @@ public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
     case tensorShape(tensor: String, layer: String, expected: [Int], actual: [Int])
     case layer(name: String, reason: String)
     case classCount(classes: Int, outputs: Int)
+    /// The requested kernel set is unknown or not supported by this CPU.
+    case kernels(String)
 
     public var description: String {
         switch self {
@@ -31,6 +33,8 @@ public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
             return "layer '\(name)': \(reason)"
         case .classCount(let classes, let outputs):
             return "the manifest lists \(classes) classes but the last layer has \(outputs) outputs"
+        case .kernels(let reason):
+            return "kernel set: \(reason)"
         }
     }
 }

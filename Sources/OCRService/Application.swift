@@ -103,6 +103,11 @@ public final class Application: Sendable {
     public func run() async throws {
         // Watch for signals before listening, so none is missed once we serve.
         let signals = Self.terminationSignals()
+        if let model = recognizer?.model {
+            logger.notice("model loaded", metadata: [
+                "model": "\(model.name)", "version": "\(model.version)", "kernels": "\(model.kernelChoice)",
+            ])
+        }
         try server.start()
         for await number in signals {
             logger.notice("shutting down", metadata: ["signal": "\(number)"])

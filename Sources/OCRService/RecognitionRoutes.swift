@@ -101,6 +101,7 @@ struct RecognitionRoutes: Sendable {
                 + "\"classes\":[\(classes)],"
                 + "\"input\":{\"channels\":\(input.channels),\"height\":\(input.height),\"width\":\(input.width)},"
                 + "\"parameters\":\(model.parameterCount),\"flops_per_glyph\":\(model.flopsPerGlyph),"
+                + "\"kernels\":\(JSON.quote(model.kernelChoice.rawValue)),"
                 + "\"metrics\":{\(metrics)}}"
         )
     }

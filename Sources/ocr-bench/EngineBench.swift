@@ -19,12 +19,22 @@ struct EngineBench: ParsableCommand {
     @Option(help: "Batches to time in the throughput run.")
     var batches = 100
 
+    @Option(help: "Kernel set: portable, avx2 or avx512 (default: OCR_KERNELS, else the best this CPU supports).")
+    var kernels: String?
+
     @Option(help: "Optional {inputs, logits} file: report the largest logit difference before timing.")
     var check: String?
 
     func run() throws {
         let loaded: Model
-        do { loaded = try Model.load(manifestPath: model) } catch { throw ValidationError(error.description) }
+        let choice: KernelChoice?
+        if let kernels {
+            guard let named = KernelChoice(rawValue: kernels) else { throw ValidationError("unknown kernel set '\(kernels)'") }
+            choice = named
+        } else {
+            choice = nil
+        }
+        do { loaded = try Model.load(manifestPath: model, kernels: choice) } catch { throw ValidationError(error.description) }
         let session = InferenceSession(model: loaded, maxBatch: max(batch, 1))
         let inputSize = loaded.inputSize, classes = loaded.classes.count
 
@@ -58,6 +68,8 @@ struct EngineBench: ParsableCommand {
         let median1 = percentile(single, 0.5), p99 = percentile(single, 0.99)
         let medianBatch = percentile(batched, 0.5)
         print("engine=swift")
+        print("kernels=\(loaded.kernelChoice)")
+        print("kernels_supported=\(KernelChoice.supported.map(\.rawValue).joined(separator: ","))")
         print("flops_per_glyph=\(loaded.flopsPerGlyph)")
         print("batch1_median_us=\(format(median1 * 1e6))")
         print("batch1_p99_us=\(format(p99 * 1e6))")

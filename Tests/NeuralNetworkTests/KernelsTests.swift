@@ -4,13 +4,15 @@ import Testing
 
 /// Layer-by-layer checks: small cases with answers worked out by hand, then
 /// random shapes (ragged tiles, several channels) against `Reference`.
+/// Every test runs once per kernel set this CPU supports (`KernelChoice.supported`),
+/// not only on the one a server would choose.
 @Suite struct KernelsTests {
     /// 5×5 input holding 1…25 row by row.
     let ramp: [Float] = (1 ... 25).map(Float.init)
 
     /// Runs `model` (whose head is an identity linear layer) on one glyph.
-    func run(_ model: TestModel, _ input: [Float]) throws -> [Float] {
-        let session = InferenceSession(model: try model.build(), maxBatch: 4)
+    func run(_ kernels: KernelChoice, _ model: TestModel, _ input: [Float]) throws -> [Float] {
+        let session = InferenceSession(model: try model.build(kernels: kernels), maxBatch: 4)
         return try session.logits([input])[0]
     }
 
@@ -22,13 +24,15 @@ import Testing
         return m
     }
 
-    @Test func conv3x3OnA5x5InputWithoutPadding() throws {
-        let out = try run(convModel(kernel: .init(repeating: 1, count: 9), stride: 1, padding: 0, outputs: 9), ramp)
+    @Test(arguments: KernelChoice.supported)
+    func conv3x3OnA5x5InputWithoutPadding(kernels: KernelChoice) throws {
+        let out = try run(kernels, convModel(kernel: .init(repeating: 1, count: 9), stride: 1, padding: 0, outputs: 9), ramp)
         #expect(out == [63, 72, 81, 108, 117, 126, 153, 162, 171])
     }
 
-    @Test func conv3x3WithPaddingSumsOnlyTheTapsInsideTheImage() throws {
-        let out = try run(convModel(kernel: .init(repeating: 1, count: 9), stride: 1, padding: 1, outputs: 25), ramp)
+    @Test(arguments: KernelChoice.supported)
+    func conv3x3WithPaddingSumsOnlyTheTapsInsideTheImage(kernels: KernelChoice) throws {
+        let out = try run(kernels, convModel(kernel: .init(repeating: 1, count: 9), stride: 1, padding: 1, outputs: 25), ramp)
         #expect(out[0] == 1 + 2 + 6 + 7)
         #expect(out[1] == 1 + 2 + 3 + 6 + 7 + 8)
         #expect(out[4] == 4 + 5 + 9 + 10)
@@ -37,16 +41,18 @@ import Testing
         #expect(out[12] == 117)
     }
 
-    @Test func conv3x3WithStrideTwoAndPadding() throws {
-        let out = try run(convModel(kernel: .init(repeating: 1, count: 9), stride: 2, padding: 1, outputs: 9), ramp)
+    @Test(arguments: KernelChoice.supported)
+    func conv3x3WithStrideTwoAndPadding(kernels: KernelChoice) throws {
+        let out = try run(kernels, convModel(kernel: .init(repeating: 1, count: 9), stride: 2, padding: 1, outputs: 9), ramp)
         #expect(out == [16, 33, 28, 69, 117, 87, 76, 123, 88])
     }
 
-    @Test func convWeightLayoutIsRowMajorKernel() throws {
+    @Test(arguments: KernelChoice.supported)
+    func convWeightLayoutIsRowMajorKernel(kernels: KernelChoice) throws {
         // A single tap at kernel (row 0, column 2): out(y, x) = in(y − 1, x + 1) with padding 1.
         var kernel = [Float](repeating: 0, count: 9)
         kernel[2] = 1
-        let out = try run(convModel(kernel: kernel, stride: 1, padding: 1, outputs: 25), ramp)
+        let out = try run(kernels, convModel(kernel: kernel, stride: 1, padding: 1, outputs: 25), ramp)
         var expected = [Float](repeating: 0, count: 25)
         for y in 0 ..< 5 {
             for x in 0 ..< 5 where y - 1 >= 0 && x + 1 < 5 { expected[y * 5 + x] = ramp[(y - 1) * 5 + x + 1] }
@@ -54,81 +60,88 @@ import Testing
         #expect(out == expected)
     }
 
-    @Test func convBiasAndFusedReLU() throws {
+    @Test(arguments: KernelChoice.supported)
+    func convBiasAndFusedReLU(kernels: KernelChoice) throws {
         var m = TestModel(classes: 9, height: 5, width: 5)
         m.conv("conv", in: 1, out: 1, kernel: [3, 3], weight: .init(repeating: 1, count: 9), bias: [-117])
         m.layer("relu")
         m.layer("flatten")
         m.linear("head", in: 9, out: 9, weight: Reference.identity(9), bias: nil)
-        #expect(try run(m, ramp) == [0, 0, 0, 0, 0, 9, 36, 45, 54])
+        #expect(try run(kernels, m, ramp) == [0, 0, 0, 0, 0, 9, 36, 45, 54])
     }
 
-    @Test func maxPoolWithPaddingIgnoresThePaddedTaps() throws {
+    @Test(arguments: KernelChoice.supported)
+    func maxPoolWithPaddingIgnoresThePaddedTaps(kernels: KernelChoice) throws {
         // 3×3 windows, stride 2, padding 1 over -1…-25: padding must not win as a 0.
         var m = TestModel(classes: 9, height: 5, width: 5)
         m.layer("maxpool2d", ["kernel": [3, 3], "stride": [2, 2], "padding": [1, 1]])
         m.layer("flatten")
         m.linear("head", in: 9, out: 9, weight: Reference.identity(9), bias: nil)
-        let out = try run(m, ramp.map { -$0 })
+        let out = try run(kernels, m, ramp.map { -$0 })
         #expect(out == [-1, -2, -4, -6, -7, -9, -16, -17, -19])
     }
 
-    @Test func maxPoolDropsTheRaggedEdge() throws {
+    @Test(arguments: KernelChoice.supported)
+    func maxPoolDropsTheRaggedEdge(kernels: KernelChoice) throws {
         // 2×2 stride 2 on 5×5 → 2×2; the last row and column are never read (floor mode).
         var m = TestModel(classes: 4, height: 5, width: 5)
         m.layer("maxpool2d", ["kernel": [2, 2]])
         m.layer("flatten")
         m.linear("head", in: 4, out: 4, weight: Reference.identity(4), bias: nil)
-        #expect(try run(m, ramp) == [7, 9, 17, 19])
+        #expect(try run(kernels, m, ramp) == [7, 9, 17, 19])
     }
 
-    @Test func averagePoolCountsPaddingByDefault() throws {
+    @Test(arguments: KernelChoice.supported)
+    func averagePoolCountsPaddingByDefault(kernels: KernelChoice) throws {
         var m = TestModel(classes: 9, height: 5, width: 5)
         m.layer("avgpool2d", ["kernel": [3, 3], "stride": [2, 2], "padding": [1, 1]])
         m.layer("flatten")
         m.linear("head", in: 9, out: 9, weight: Reference.identity(9), bias: nil)
-        let out = try run(m, ramp)
+        let out = try run(kernels, m, ramp)
         #expect(out[0] == Float(1 + 2 + 6 + 7) / 9)
         #expect(out[4] == 117 / 9)
         var excluding = m
         excluding.layers[0]["count_include_pad"] = false
-        #expect(try run(excluding, ramp)[0] == Float(1 + 2 + 6 + 7) / 4)
+        #expect(try run(kernels, excluding, ramp)[0] == Float(1 + 2 + 6 + 7) / 4)
     }
 
-    @Test func globalAveragePoolThenLinear() throws {
+    @Test(arguments: KernelChoice.supported)
+    func globalAveragePoolThenLinear(kernels: KernelChoice) throws {
         var m = TestModel(classes: 2, channels: 2, height: 2, width: 2)
         m.layer("global_avgpool")
         m.layer("flatten")
         m.linear("fc", in: 2, out: 2, weight: [1, 0, 1, -1], bias: [0.5, 0])
-        let out = try run(m, [1, 2, 3, 4, 10, 20, 30, 40])
+        let out = try run(kernels, m, [1, 2, 3, 4, 10, 20, 30, 40])
         #expect(out == [2.5 + 0.5, 2.5 - 25])
     }
 
-    @Test func flattenUsesChannelMajorOrder() throws {
+    @Test(arguments: KernelChoice.supported)
+    func flattenUsesChannelMajorOrder(kernels: KernelChoice) throws {
         var m = TestModel(classes: 8, channels: 2, height: 2, width: 2)
         m.layer("flatten")
         m.linear("head", in: 8, out: 8, weight: Reference.identity(8), bias: nil)
         let input: [Float] = [1, 2, 3, 4, 5, 6, 7, 8]
-        let session = InferenceSession(model: try m.build(), maxBatch: 3)
+        let session = InferenceSession(model: try m.build(kernels: kernels), maxBatch: 3)
         let out = try session.logits([input, input.map { -$0 }, input.map { $0 * 10 }])
         #expect(out == [input, input.map { -$0 }, input.map { $0 * 10 }])
     }
 
-    @Test func batchNormFoldsIntoConvAndLinear() throws {
+    @Test(arguments: KernelChoice.supported)
+    func batchNormFoldsIntoConvAndLinear(kernels: KernelChoice) throws {
         var m = TestModel(classes: 2, height: 3, width: 3)
         m.conv("conv", in: 1, out: 2, kernel: [3, 3], weight: .init(repeating: 1, count: 18), bias: [1, 2])
         m.batchNorm("bn", gamma: [2, 0.5], beta: [1, -1], mean: [10, 20], variance: [4 - 1e-5, 16 - 1e-5])
         m.layer("flatten")
         m.linear("fc", in: 2, out: 2, weight: Reference.identity(2), bias: [0, 0])
         m.batchNorm("bn1d", type: "batchnorm1d", gamma: [1, 1], beta: [0, 100], mean: [0, 0], variance: [1 - 1e-5, 1 - 1e-5])
-        let out = try run(m, .init(repeating: 1, count: 9))
+        let out = try run(kernels, m, .init(repeating: 1, count: 9))
         // conv gives 9 + bias = [10, 11]; bn: (10−10)/2·2+1 = 1, (11−20)/4·0.5−1 = −2.125; bn1d adds 100 to the second.
         #expect(abs(out[0] - 1) < 1e-5)
         #expect(abs(out[1] - 97.875) < 1e-4)
     }
 
-    @Test(arguments: [1, 3, 7, 17])
-    func randomNetworkMatchesReferenceAtEveryBatchSize(batch: Int) throws {
+    @Test(arguments: KernelChoice.supported, [1, 2, 3, 7, 17])
+    func randomNetworkMatchesReferenceAtEveryBatchSize(kernels: KernelChoice, batch: Int) throws {
         var rng = SeededRandom(state: 42)
         let (c1, c2, classes) = (5, 7, 3)
         let w1 = rng.floats(c1 * 2 * 9), b1 = rng.floats(c1)
@@ -149,7 +162,7 @@ import Testing
         m.linear("fc", in: fcIn, out: classes, weight: wf, bias: bf)
 
         let inputs = (0 ..< batch).map { _ in rng.floats(2 * 9 * 11) }
-        let session = InferenceSession(model: try m.build(), maxBatch: batch)
+        let session = InferenceSession(model: try m.build(kernels: kernels), maxBatch: batch)
         let batched = try session.logits(inputs)
         for (n, input) in inputs.enumerated() {
             var x = Reference.Tensor(values: input, channels: 2, height: 9, width: 11)
@@ -167,7 +180,8 @@ import Testing
         }
     }
 
-    @Test func wideLayersWithRaggedTilesMatchReference() throws {
+    @Test(arguments: KernelChoice.supported)
+    func wideLayersWithRaggedTilesMatchReference(kernels: KernelChoice) throws {
         // 13 output channels (not a multiple of the 6-row tile) and 7×7 = 49
         // pixels (not a multiple of the column tile), then global pooling.
         var rng = SeededRandom(state: 7)
@@ -178,7 +192,7 @@ import Testing
         m.layer("global_avgpool")
         m.linear("fc", in: 13, out: 13, weight: wf, bias: nil)
         let inputs = (0 ..< 5).map { _ in rng.floats(3 * 49) }
-        let out = try InferenceSession(model: try m.build(), maxBatch: 8).logits(inputs)
+        let out = try InferenceSession(model: try m.build(kernels: kernels), maxBatch: 8).logits(inputs)
         for (n, input) in inputs.enumerated() {
             let x = Reference.relu(Reference.conv(.init(values: input, channels: 3, height: 7, width: 7), weight: w, bias: b,
                                                   outChannels: 13, kernel: (3, 3), stride: (1, 1), padding: (1, 1)))
@@ -191,8 +205,9 @@ import Testing
     /// path; 44 channels leave a partial (at most half-full) channel panel in
     /// both builds and 7 pixels a partial
     /// pixel tile. Batches above the slice size run as several slices.
-    @Test(arguments: [(1, 1), (2, 1), (1, 2), (3, 2), (11, 1)])
-    func deepConvolutionsMatchReference(batch: Int, stride: Int) throws {
+    @Test(arguments: KernelChoice.supported, [(1, 1), (2, 1), (1, 2), (3, 2), (11, 1)])
+    func deepConvolutionsMatchReference(kernels: KernelChoice, shape: (batch: Int, stride: Int)) throws {
+        let (batch, stride) = shape
         var rng = SeededRandom(state: UInt64(batch * 10 + stride))
         let (inC, outC) = (8, 44)
         let w = rng.floats(outC * inC * 9), b = rng.floats(outC)
@@ -205,12 +220,37 @@ import Testing
         m.layer("flatten")
         m.linear("fc", in: features, out: 3, weight: wf, bias: nil)
         let inputs = (0 ..< batch).map { _ in rng.floats(inC * 49) }
-        let out = try InferenceSession(model: try m.build(), maxBatch: batch).logits(inputs)
+        let out = try InferenceSession(model: try m.build(kernels: kernels), maxBatch: batch).logits(inputs)
         for (n, input) in inputs.enumerated() {
             let x = Reference.relu(Reference.conv(.init(values: input, channels: inC, height: 7, width: 7), weight: w, bias: b,
                                                   outChannels: outC, kernel: (3, 3), stride: (stride, stride), padding: (1, 1)))
             let expected = Reference.linear(x.values, weight: wf, bias: nil, outFeatures: 3)
             #expect(maxAbsDifference(out[n], expected) < 1e-3, "glyph \(n)")
+        }
+    }
+
+    /// Dense layers with features in the lanes: full, ragged and at most
+    /// half-full feature panels, at every glyph-tile width (1, 2, 4, 8 and
+    /// ragged ones), two layers deep so the hidden one is fused with ReLU.
+    @Test(arguments: KernelChoice.supported, [(37, 1), (130, 2), (5, 40), (64, 13), (9, 17)])
+    func denseLayersMatchReference(kernels: KernelChoice, shape: (inputs: Int, hidden: Int)) throws {
+        var rng = SeededRandom(state: UInt64(shape.inputs * 1000 + shape.hidden))
+        let (inF, hidden, classes) = (shape.inputs, shape.hidden, 13)
+        let w1 = rng.floats(hidden * inF), b1 = rng.floats(hidden), w2 = rng.floats(classes * hidden), b2 = rng.floats(classes)
+        var m = TestModel(classes: classes, channels: inF, height: 1, width: 1)
+        m.layer("flatten")
+        m.linear("fc1", in: inF, out: hidden, weight: w1, bias: b1)
+        m.layer("relu")
+        m.linear("fc2", in: hidden, out: classes, weight: w2, bias: b2)
+        let model = try m.build(kernels: kernels)
+        for batch in [1, 2, 3, 4, 5, 8, 11] {
+            let inputs = (0 ..< batch).map { _ in rng.floats(inF) }
+            let out = try InferenceSession(model: model, maxBatch: batch).logits(inputs)
+            for (n, input) in inputs.enumerated() {
+                let h = Reference.linear(input, weight: w1, bias: b1, outFeatures: hidden).map { max($0, 0) }
+                let expected = Reference.linear(h, weight: w2, bias: b2, outFeatures: classes)
+                #expect(maxAbsDifference(out[n], expected) < 1e-4, "glyph \(n) of \(batch)")
+            }
         }
     }
 }

@@ -79,9 +79,9 @@ struct TestModel {
         (try? JSONSerialization.data(withJSONObject: manifestObject(), options: [.sortedKeys])) ?? Data()
     }
 
-    func build() throws -> Model {
+    func build(kernels: KernelChoice? = nil) throws -> Model {
         let manifest = try JSONDecoder().decode(Manifest.self, from: manifestJSON)
-        return try Model(manifest: manifest, weights: safetensors)
+        return try Model(manifest: manifest, weights: safetensors, kernels: kernels)
     }
 
     /// Writes `model.json` + `model.safetensors` into a fresh temporary folder; returns the manifest path.

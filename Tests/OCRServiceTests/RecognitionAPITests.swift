@@ -225,6 +225,7 @@ import Testing
             #expect(model.status == 200)
             #expect((model.json["classes"] as? [String])?.count == 13)
             #expect(model.json["name"] as? String == "glyphnet")
+            #expect(["portable", "avx2", "avx512"].contains(model.json["kernels"] as? String ?? ""))
             let ready = try await send(port: port, method: "GET", path: "/readyz")
             #expect(ready.status == 200)
             _ = try await send(port: port, path: "/api/v1/recognize", headers: [("Content-Type", "application/json")],

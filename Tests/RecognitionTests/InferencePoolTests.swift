@@ -77,7 +77,9 @@ import NeuralNetwork
     }
 
     @Test func aFullQueueRejectsImmediately() async throws {
-        let model = try PoolTestModel.make(width: 32)
+        // Heavy enough (~130 MFLOP a glyph) that the one worker is still busy while all 24 are submitted,
+        // even on the fastest kernels.
+        let model = try PoolTestModel.make(width: 96)
         let pool = try InferencePool(model: model, configuration: .init(workers: 1, queueDepth: 4, maxBatch: 1, deadline: .seconds(600)))
         let outcomes = await withTaskGroup(of: PoolError?.self) { group in
             for glyph in PoolTestModel.glyphs(24, seed: 5) {
@@ -135,7 +137,8 @@ import NeuralNetwork
     }
 
     @Test func deadlinesFireForGlyphsStuckInTheQueue() async throws {
-        let model = try PoolTestModel.make(width: 32)
+        // Heavy enough (~130 MFLOP a glyph) that one glyph outlasts the 500 µs deadline on the fastest kernels.
+        let model = try PoolTestModel.make(width: 96)
         let pool = try InferencePool(model: model, configuration: .init(workers: 1, queueDepth: 256, maxBatch: 1,
                                                                         deadline: .microseconds(500)))
         let outcomes = await withTaskGroup(of: PoolError?.self) { group in

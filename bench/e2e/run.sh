@@ -5,12 +5,14 @@
 # wrk posts it over 1, 8 and 64 keep-alive connections, alternating the services
 # at each point. Prints requests/s, p50, p99 and the Swift / Python ratios,
 # writes bench/out/e2e.csv and plots latency against connections into
-# bench/e2e/latency.png (e2e-native.csv and latency-native.png for `native`).
+# bench/e2e/latency.png.
 #
-# Usage: bench/e2e/run.sh [seconds] [native]   (default 10 s per point)
-# `native` builds ocr-server with the engine's AVX-512 switches (see the engine
-# section of bench/README.md; needs avx512f/bw/vl) into .build-bench-native;
-# without it, the plain `swift build -c release` binary is measured.
+# Usage: bench/e2e/run.sh [seconds] [portable]   (default 10 s per point)
+# The plain `swift build -c release` binary is measured; it picks its CNN
+# kernels from the CPU (AVX-512, AVX2 or portable, see the engine section of
+# bench/README.md). `portable` forces the portable kernels (OCR_KERNELS) and
+# writes e2e-portable.csv / latency-portable.png. (`native`, which used to
+# select a separate AVX-512 build, is the default build now.)
 # Needs: wrk, python3 with bench/e2e/requirements.txt and training/requirements.txt.
 # Self-checks of these scripts: python -m pytest bench/e2e -q
 # Deployment choices: ocr-server with inference.workers=2, uvicorn --workers 2
@@ -31,18 +33,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [[ "${2:-}" == native ]]; then
-    flags=(--scratch-path .build-bench-native -Xswiftc -target-cpu -Xswiftc skylake-avx512
-        -Xswiftc -DWIDE_VECTORS -Xswiftc -DFUSED_MULTIPLY_ADD)
-    echo "build: AVX-512 (target-cpu skylake-avx512, WIDE_VECTORS, FUSED_MULTIPLY_ADD)"
-    SUFFIX=-native
-else
-    flags=()
-    SUFFIX=
-    echo "build: generic x86-64 (swift build -c release)"
+SUFFIX=
+if [[ "${2:-}" == portable ]]; then
+    export OCR_KERNELS=portable
+    SUFFIX=-portable
 fi
-nice -n 10 swift build -c release --product ocr-server ${flags[@]+"${flags[@]}"} >/dev/null
-BIN="$(swift build -c release --show-bin-path ${flags[@]+"${flags[@]}"})/ocr-server"
+nice -n 10 swift build -c release --product ocr-server >/dev/null
+BIN="$(swift build -c release --show-bin-path)/ocr-server"
+echo "build: swift build -c release (kernels: ${OCR_KERNELS:-chosen from the CPU at start-up})"
 
 PNG="$WORK/canvas.png"
 python3 bench/e2e/make_canvas_png.py "$PNG" 3

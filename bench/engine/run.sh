@@ -1,25 +1,27 @@
 #!/usr/bin/env bash
 # Engine benchmark: our Swift engine vs ONNX Runtime on the same model, in one run.
 #
-#   bench/engine/run.sh [--model MANIFEST.json] [--generic]
+#   bench/engine/run.sh [--model MANIFEST.json] [--kernels portable|avx2|avx512|all] [--generic]
 #
 # Without --model, a random-weight model of GlyphNet's shape is generated
 # (PyTorch) into a temporary folder. The ONNX file is the manifest's name
 # with .onnx. Both sides: one thread, batch-1 latency (median, p99) and
-# batch-64 throughput. By default the engine is built for the CPU features
-# this machine reports (AVX-512 or AVX2 + FMA, see bench/README.md);
-# --generic builds for baseline x86-64 (SSE2) for comparison.
+# batch-64 throughput. The engine is the default release build (plain
+# `swift build -c release`, as the Dockerfile builds it), which picks its
+# kernels from the CPU at load; --kernels forces one set (OCR_KERNELS), `all`
+# times every set the CPU supports, and --generic is --kernels portable.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 model=""
-generic=0
+kernels=""
 iterations=${ITERATIONS:-2000}
 batches=${BATCHES:-100}
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --model) model="$2"; shift 2 ;;
-        --generic) generic=1; shift ;;
+        --kernels) kernels="$2"; shift 2 ;;
+        --generic) kernels=portable; shift ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -35,28 +37,29 @@ else
 fi
 onnx="${model%.json}.onnx"
 
-# Gate wide kernels on what the CPU reports; a generic build runs anywhere.
-flags=()
-variant="generic x86-64 (SSE2)"
-if [[ $generic -eq 0 ]] && grep -qw avx512f /proc/cpuinfo && grep -qw avx512vl /proc/cpuinfo && grep -qw avx512bw /proc/cpuinfo; then
-    flags=(-Xswiftc -target-cpu -Xswiftc skylake-avx512 -Xswiftc -DWIDE_VECTORS -Xswiftc -DFUSED_MULTIPLY_ADD)
-    variant="AVX-512 (target-cpu skylake-avx512, WIDE_VECTORS, FUSED_MULTIPLY_ADD)"
-elif [[ $generic -eq 0 ]] && grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
-    flags=(-Xswiftc -target-cpu -Xswiftc haswell -Xswiftc -DFUSED_MULTIPLY_ADD)
-    variant="AVX2 (target-cpu haswell, FUSED_MULTIPLY_ADD)"
-fi
-scratch=".build-bench-$([[ ${#flags[@]} -gt 0 ]] && echo native || echo generic)"
-nice -n 10 swift build -c release --product ocr-bench --scratch-path "$scratch" ${flags[@]+"${flags[@]}"} >&2
+nice -n 10 swift build -c release --product ocr-bench >&2
+bench="$(swift build -c release --show-bin-path)/ocr-bench"
 
-swift_args=(engine --model "$model" --iterations "$iterations" --batches "$batches")
-[[ -n "$check" ]] && swift_args+=(--check "$check")
-"$scratch/release/ocr-bench" "${swift_args[@]}" >"$work/swift.txt"
-flops=$(sed -n 's/^flops_per_glyph=//p' "$work/swift.txt")
-python3 bench/engine/ort_bench.py "$onnx" "$flops" "$iterations" 64 "$batches" >"$work/ort.txt"
+# A one-run probe for the FLOP count and the kernel sets this CPU supports.
+"$bench" engine --model "$model" --iterations 1 --batches 1 >"$work/probe.txt"
+flops=$(sed -n 's/^flops_per_glyph=//p' "$work/probe.txt")
+case "$kernels" in
+    all) sets=$(sed -n 's/^kernels_supported=//p' "$work/probe.txt" | tr , ' ') ;;
+    "") sets=default ;;
+    *) sets=$kernels ;;
+esac
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-echo "engine build: $variant"
-grep '^check_' "$work/swift.txt" || true
+for set in $sets; do
+    # Both engines back to back for each kernel set, so that they see the same machine load.
+    swift_args=(engine --model "$model" --iterations "$iterations" --batches "$batches")
+    [[ "$set" != default ]] && swift_args+=(--kernels "$set")
+    [[ -n "$check" ]] && swift_args+=(--check "$check")
+    "$bench" "${swift_args[@]}" >"$work/swift.txt"
+    python3 bench/engine/ort_bench.py "$onnx" "$flops" "$iterations" 64 "$batches" >"$work/ort.txt"
+    echo
+    echo "engine kernels: $(sed -n 's/^kernels=//p' "$work/swift.txt") (supported: $(sed -n 's/^kernels_supported=//p' "$work/swift.txt"))"
+    grep '^check_' "$work/swift.txt" || true
 python3 - "$work/swift.txt" "$work/ort.txt" <<'PY'
 import sys
 def read(path):
@@ -71,3 +74,4 @@ for label, key, better in rows:
     a, b = float(s[key]), float(o[key])
     print(f"{label:24}{a:12.2f}{b:24.2f}{a / b:12.3f}   ({better} is better)")
 PY
+done

@@ -1,26 +1,33 @@
-/// Every hot loop of the engine lives in `Kernels` (this file,
-/// ShiftedConvolution.swift, DirectConvolution.swift, PoolingKernels.swift);
-/// layers only describe shapes.
+import LayerPlan
+
+/// Every hot loop of the engine lives in `Kernels` (this folder: this file,
+/// ShiftedConvolution.swift, DirectConvolution.swift, DenseKernel.swift,
+/// PoolingKernels.swift); layers only describe shapes. The folder is compiled
+/// once per instruction set (ForwardPass.swift, Package.swift): `#if
+/// WIDE_VECTORS` (AVX-512), `#if AVX2_TILES` and `#if FUSED_MULTIPLY_ADD`
+/// select that copy's vector width, tiles and multiply-add.
 ///
-/// Convolutions and dense layers are GEMMs over the whole batch slice:
+/// Convolutions are GEMMs over the whole batch slice:
 ///
 ///     C[M][N] = A[M][K] · B[K][N] + bias[M]   (then ReLU if fused)
 ///
-/// with M = output channels (or features), K = input channels × kernel area
-/// (or input features), N = glyphs × output pixels (or glyphs). Activations
-/// are stored `[channel][glyph][y][x]`, so C lands directly in the layout the
-/// next step reads and no transpose is needed between convolutions.
+/// with M = output channels, K = input channels × kernel area, N = glyphs ×
+/// output pixels. Activations are stored `[channel][glyph][y][x]`, so C
+/// lands directly in the layout the next step reads and no transpose is
+/// needed between convolutions.
 ///
 /// Blocking scheme. A (the weights) is packed once at load into panels of
 /// `mr` rows, k-major (`PackedMatrix`). The micro-kernel keeps an mr × nr
 /// tile of C in registers (`mr` broadcasts of A times one `Vector` of B per
 /// k step) and writes it once, with bias and ReLU applied on the way out.
-/// Narrow build: `Vector` = 8 floats, 6 × 8 tile = 12 SSE registers (+2 for
-/// B, 1 broadcast). `-D WIDE_VECTORS` (AVX-512 targets): 16 × 16 tile = 16
-/// of the 32 ZMM registers, and 32/64/128 channels fill whole panels.
+/// Portable copy: `Vector` = 8 floats, 6 × 8 tile = 12 SSE registers (+2 for
+/// B, 1 broadcast). `AVX2_TILES`: the same 8 floats are one YMM register, so
+/// the tile grows to 12 × 8 (12 of 16 registers). `WIDE_VECTORS` (AVX-512):
+/// 16 × 16 tile = 16 of the 32 ZMM registers, and 32/64/128 channels fill
+/// whole panels.
 ///
 /// Where B comes from decides the convolution form (chosen per layer and
-/// slice in `InferenceSession`):
+/// slice in `CompiledKernels.forward`):
 /// - direct (DirectConvolution.swift): channels in the lanes instead,
 ///   for deep layers (K ≥ 64) with few pixels: no im2col, no junk columns;
 /// - shifted (ShiftedConvolution.swift): stride 1, B rows are the padded
@@ -28,6 +35,8 @@
 /// - packed im2col (below): any stride; for each chunk of output columns,
 ///   `packIm2col` gathers K × nr panels (zero padding included) into an
 ///   L2-sized scratch that every A panel then sweeps.
+/// Dense layers (DenseKernel.swift) put output features in the lanes, like
+/// the direct convolution, since a slice has too few glyphs to fill a panel.
 enum Kernels {
     #if WIDE_VECTORS
     typealias Vector = SIMD16<Float>
@@ -37,6 +46,8 @@ enum Kernels {
     /// Rows of C per micro-tile (A panel height).
     #if WIDE_VECTORS
     static let mr = 16
+    #elseif AVX2_TILES
+    static let mr = 12
     #else
     static let mr = 6
     #endif
@@ -67,10 +78,12 @@ enum Kernels {
         a: UnsafePointer<Float>, b: Panel, depth: Int, bias: UnsafePointer<Float>, relu: Bool,
         c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int
     ) {
-        // Six rows in the narrow build; sixteen (of AVX-512's 32 registers) in the wide one.
+        // Six rows portable (SSE), twelve with AVX2's 16 YMM registers, sixteen (of AVX-512's 32) wide.
         var c0 = Vector(), c1 = Vector(), c2 = Vector(), c3 = Vector(), c4 = Vector(), c5 = Vector()
-        #if WIDE_VECTORS
+        #if WIDE_VECTORS || AVX2_TILES
         var c6 = Vector(), c7 = Vector(), c8 = Vector(), c9 = Vector(), c10 = Vector(), c11 = Vector()
+        #endif
+        #if WIDE_VECTORS
         var c12 = Vector(), c13 = Vector(), c14 = Vector(), c15 = Vector()
         #endif
         var pa = a
@@ -82,13 +95,15 @@ enum Kernels {
             step(&c3, pa[3], bv)
             step(&c4, pa[4], bv)
             step(&c5, pa[5], bv)
-            #if WIDE_VECTORS
+            #if WIDE_VECTORS || AVX2_TILES
             step(&c6, pa[6], bv)
             step(&c7, pa[7], bv)
             step(&c8, pa[8], bv)
             step(&c9, pa[9], bv)
             step(&c10, pa[10], bv)
             step(&c11, pa[11], bv)
+            #endif
+            #if WIDE_VECTORS
             step(&c12, pa[12], bv)
             step(&c13, pa[13], bv)
             step(&c14, pa[14], bv)
@@ -102,13 +117,15 @@ enum Kernels {
         store(c3, row: 3, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
         store(c4, row: 4, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
         store(c5, row: 5, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
-        #if WIDE_VECTORS
+        #if WIDE_VECTORS || AVX2_TILES
         store(c6, row: 6, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
         store(c7, row: 7, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
         store(c8, row: 8, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
         store(c9, row: 9, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
         store(c10, row: 10, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
         store(c11, row: 11, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
+        #endif
+        #if WIDE_VECTORS
         store(c12, row: 12, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
         store(c13, row: 13, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
         store(c14, row: 14, rows: rows, bias: bias, relu: relu, c: c, ldc: ldc, columns: columns)
@@ -145,7 +162,7 @@ enum Kernels {
         }
     }
 
-    // MARK: Convolution and dense layers
+    // MARK: Convolution
 
     /// Where the micro-kernel finds row k of its K × nr B panel.
     protocol PanelReader {
@@ -277,31 +294,6 @@ enum Kernels {
         while t < count {
             destination[t] = source[t]
             t += 1
-        }
-    }
-
-    /// `output[outF][batch]` = W · `input[inF][batch]` + bias.
-    static func dense(
-        _ s: DenseStep, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int,
-        panel: UnsafeMutablePointer<Float>
-    ) {
-        let depth = s.inFeatures
-        s.weights.values.withUnsafeBufferPointer { a in
-            s.bias.withUnsafeBufferPointer { bias in
-                guard let a = a.baseAddress, let bias = bias.baseAddress else { return }
-                var column = 0
-                while column < batch {
-                    let count = min(nr, batch - column)
-                    for k in 0 ..< depth {
-                        let source = input + k * batch + column
-                        let row = panel + k * nr
-                        for j in 0 ..< nr { row[j] = j < count ? source[j] : 0 }
-                    }
-                    gemmPanel(a: a, rows: s.outFeatures, depth: depth, panel: PackedPanel(panel), bias: bias, relu: s.relu,
-                              c: output + column, ldc: batch, columns: count)
-                    column += nr
-                }
-            }
         }
     }
 }

@@ -1,3 +1,5 @@
+import LayerPlan
+
 /// Stride-1 convolution without an im2col copy.
 ///
 /// The input is copied once into a zero-padded layout `[C][N][Hp][Wp]`.

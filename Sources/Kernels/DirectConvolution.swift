@@ -1,3 +1,5 @@
+import LayerPlan
+
 /// Convolution with output channels in the vector lanes.
 ///
 /// The GEMM of `Kernels.swift` puts output pixels in the vector lanes, so a
@@ -20,6 +22,10 @@ extension Kernels {
     /// GlyphNet's 14 × 14 and 7 × 7 planes, so no tile is ragged).
     typealias HalfVector = SIMD16<Float>
     static let pixelTile = 7
+    #elseif AVX2_TILES
+    /// 16 channels in two YMM registers; 6 pixels → 12 accumulators of 16.
+    typealias HalfVector = SIMD8<Float>
+    static let pixelTile = 6
     #else
     /// 8 channels in two SSE registers; 6 pixels → 12 accumulators.
     typealias HalfVector = SIMD4<Float>
@@ -171,7 +177,7 @@ extension Kernels {
     }
 
     @inline(__always)
-    private static func lane(_ accumulator: inout ChannelVector, _ x: Float, _ w: ChannelVector) {
+    static func lane(_ accumulator: inout ChannelVector, _ x: Float, _ w: ChannelVector) {
         let broadcast = HalfVector(repeating: x)
         #if FUSED_MULTIPLY_ADD
         accumulator.lo.addProduct(broadcast, w.lo)
@@ -183,7 +189,7 @@ extension Kernels {
     }
 
     @inline(__always)
-    private static func halfLane(_ accumulator: inout ChannelVector, _ x: Float, _ w: HalfVector) {
+    static func halfLane(_ accumulator: inout ChannelVector, _ x: Float, _ w: HalfVector) {
         #if FUSED_MULTIPLY_ADD
         accumulator.lo.addProduct(HalfVector(repeating: x), w)
         #else
@@ -193,7 +199,7 @@ extension Kernels {
 
     /// Bias, ReLU, then one store per channel lane into its output plane.
     @inline(__always)
-    private static func scatter(
+    static func scatter(
         _ accumulator: ChannelVector, _ pixel: Int, _ bias: ChannelVector, _ relu: Bool,
         _ output: UnsafeMutablePointer<Float>, _ planeStride: Int, _ channels: Int, _ count: Int
     ) {

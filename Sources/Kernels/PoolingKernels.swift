@@ -1,3 +1,5 @@
+import LayerPlan
+
 /// Pooling, reshaping and activation steps: memory-bound loops over the
 /// `[channel][glyph][y][x]` activations, no arithmetic worth blocking.
 extension Kernels {

@@ -1,0 +1,64 @@
+import LayerPlan
+
+/// This module's copy of the kernels as a `KernelSet`: the forward pass of
+/// one slice of glyphs, and the scratch it needs.
+///
+/// The files of this folder are compiled three times (Package.swift): as
+/// KernelsPortable with no CPU flags, and through the symbolic links of
+/// Sources/KernelsAVX2 and Sources/KernelsAVX512 with `-target-cpu haswell`
+/// (AVX2 + FMA) / `skylake-avx512` and the `FUSED_MULTIPLY_ADD`, `AVX2_TILES`
+/// / `WIDE_VECTORS` switches. Each module is its own namespace, so the three `CompiledKernels`
+/// coexist in one binary and NeuralNetwork chooses among them at run time.
+public enum CompiledKernels: KernelSet {
+    #if WIDE_VECTORS
+    public static let name = "avx512"
+    #elseif AVX2_TILES
+    public static let name = "avx2"
+    #else
+    public static let name = "portable"
+    #endif
+
+    public static var gemmRows: Int { Kernels.mr }
+    public static var channelLanes: Int { Kernels.channelLanes }
+
+    public static func scratchSizes(steps: [Step], slice: Int, maxDepth: Int) -> ScratchSizes {
+        var padded = 0, raw = 0
+        for case .conv(let conv) in steps {
+            let geometry = Kernels.ShiftedGeometry(conv, batch: slice)
+            padded = max(padded, geometry.paddedCount(channels: conv.inChannels, batch: slice))
+            if conv.strideH == 1 && conv.strideW == 1 { raw = max(raw, conv.outChannels * geometry.rawStride) }
+        }
+        return ScratchSizes(panel: maxDepth * max(Kernels.chunkColumns, Kernels.nr), padded: padded, raw: raw, offsets: maxDepth)
+    }
+
+    public static func forward(steps: [Step], count: Int, inputElements: Int, scratch: KernelScratch) -> UnsafeMutablePointer<Float> {
+        var current = scratch.front, spare = scratch.back
+        var elements = inputElements
+        for step in steps {
+            switch step {
+            case .conv(let conv) where Kernels.prefersDirect(conv, batch: count):
+                Kernels.directConvolution(conv, input: current, output: spare, batch: count,
+                                          padded: scratch.padded, taps: scratch.offsets)
+            case .conv(let conv) where Kernels.prefersShifted(conv, batch: count):
+                Kernels.shiftedConvolution(conv, input: current, output: spare, batch: count,
+                                           padded: scratch.padded, raw: scratch.raw, offsets: scratch.offsets)
+            case .conv(let conv):
+                Kernels.convolution(conv, input: current, output: spare, batch: count, packed: scratch.panel)
+            case .pool(let pool):
+                Kernels.pool(pool, input: current, output: spare, batch: count)
+            case .globalAveragePool(let c, let plane):
+                Kernels.globalAveragePool(input: current, output: spare, planes: c * count, plane: plane)
+            case .flatten(let c, let plane):
+                Kernels.flatten(input: current, output: spare, channels: c, plane: plane, batch: count)
+            case .dense(let dense):
+                Kernels.dense(dense, input: current, output: spare, batch: count)
+            case .relu:
+                Kernels.relu(current, count: elements * count)
+                continue  // in place: no swap
+            }
+            elements = step.outputElements(input: elements)
+            swap(&current, &spare)
+        }
+        return current
+    }
+}

@@ -51,11 +51,13 @@ public enum PNGDecoder {
         var reader: OpaquePointer?
         defer { cpng_reader_free(reader) }
         var header = cpng_header()
-        let begun = cpng_reader_begin(base, bytes.count, &reader, &header)
-        guard begun == CPNG_OK else { throw failure(begun, reader) }
-
+        let begun = cpng_reader_begin(
+            base, bytes.count, UInt64(clamping: limits.maxWidth), UInt64(clamping: limits.maxHeight),
+            UInt64(clamping: limits.maxPixels), &reader, &header)
         let width = Int(header.width)
         let height = Int(header.height)
+        if begun == CPNG_TOO_LARGE { try limits.check(width: width, height: height) }
+        guard begun == CPNG_OK else { throw failure(begun, reader) }
         try limits.check(width: width, height: height)
         guard let layout = DecodedImage.Layout(rawValue: Int(header.channels)),
             header.bit_depth == 8 || header.bit_depth == 16

@@ -13,7 +13,7 @@ FROM swift:6.3-bookworm AS build
 # Debian release, which the FROM line pins.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpng-dev libjpeg-dev zlib1g-dev pkg-config \
+    && apt-get install -y --no-install-recommends libpng-dev libjpeg-dev zlib1g-dev libdeflate-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -40,7 +40,7 @@ FROM debian:bookworm-slim AS runtime
 # pins the Debian release. deploy/check-container.sh installs exactly the packages named on this apt-get install line.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpng16-16 libjpeg62-turbo zlib1g \
+    && apt-get install -y --no-install-recommends libpng16-16 libjpeg62-turbo zlib1g libdeflate0 \
     && rm -rf /var/lib/apt/lists/*
 
 # A fixed numeric id so Kubernetes can verify runAsNonRoot (it cannot resolve user names in the image).

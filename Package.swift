@@ -63,7 +63,9 @@ let package = Package(
         ),
 
         // C shims: setjmp/longjmp error handling for libpng and libjpeg stays on the C side.
-        .target(name: "CPNGShim", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
+        // CPNGShim also holds the PNG fast path (chunk parsing, a zlib-rules check of the
+        // stream, libdeflate to inflate it, unfiltering); libpng decodes everything else.
+        .target(name: "CPNGShim", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z"), .linkedLibrary("deflate")]),
         .target(name: "CJPEGShim", linkerSettings: [.linkedLibrary("jpeg")]),
 
         // Decoded images, decoders/encoders, stroke rasteriser, glyph segmentation.
@@ -122,7 +124,7 @@ let package = Package(
         ),
 
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CZlib"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "RecognitionTests", dependencies: ["Recognition"], swiftSettings: strict),

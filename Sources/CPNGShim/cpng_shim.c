@@ -45,7 +45,8 @@ static void read_from_memory(png_structp png, png_bytep out, size_t count) {
     reader->offset += count;
 }
 
-cpng_status cpng_reader_begin(const uint8_t *data, size_t length, cpng_reader **out, cpng_header *header) {
+cpng_status cpng_reader_begin(const uint8_t *data, size_t length, uint64_t max_width, uint64_t max_height,
+                              uint64_t max_pixels, cpng_reader **out, cpng_header *header) {
     *out = NULL;
     cpng_reader *reader = calloc(1, sizeof(cpng_reader));
     if (!reader) return CPNG_NO_MEMORY;
@@ -75,6 +76,15 @@ cpng_status cpng_reader_begin(const uint8_t *data, size_t length, cpng_reader **
     png_set_option(png, PNG_IGNORE_ADLER32, PNG_OPTION_ON);
 #endif
     png_read_info(png, info);
+
+    // png_read_update_info allocates and zeroes row buffers from the declared width (3 GB for
+    // a 4 KB file claiming 754 million columns), so the limits must come first.
+    uint64_t declared_width = png_get_image_width(png, info), declared_height = png_get_image_height(png, info);
+    if (declared_width > max_width || declared_height > max_height || declared_width * declared_height > max_pixels) {
+        header->width = (uint32_t)declared_width;
+        header->height = (uint32_t)declared_height;
+        return CPNG_TOO_LARGE;
+    }
 
     int color_type = png_get_color_type(png, info);
     int bit_depth = png_get_bit_depth(png, info);

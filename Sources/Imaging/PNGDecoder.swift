@@ -1,9 +1,48 @@
 import CPNGShim
 
-/// PNG through libpng: every colour type, 1–16 bit, tRNS and Adam7. The header is read and
-/// checked against the limits before the pixel buffer exists.
+/// PNG decoding. The common shapes (8-bit grey, grey+alpha, RGB, RGBA; not interlaced; no
+/// palette or tRNS; see `decodeFast`) take a fast path: chunks parsed and CRC-checked in C, IDAT
+/// inflated by libdeflate in one call, rows unfiltered in place. Everything else, and every file
+/// the fast path is not sure of, goes through libpng: every colour type, 1–16 bit, tRNS and
+/// Adam7. Either way the header is checked against the limits before the pixel buffer exists.
 public enum PNGDecoder {
     public static func decode(
+        _ bytes: UnsafeRawBufferPointer, limits: DecodeLimits = .default
+    ) throws(ImagingError) -> DecodedImage {
+        if let image = try decodeFast(bytes, limits: limits) { return image }
+        return try decodeWithLibpng(bytes, limits: limits)
+    }
+
+    /// The fast path alone: nil when it declines the file (any shape or chunk it does not take,
+    /// any defect at all), in which case `decodeWithLibpng` gives the answer. When it returns an
+    /// image, libpng would have returned the same samples; when it throws, it is `tooLarge` from
+    /// the header, exactly as libpng's path would.
+    public static func decodeFast(
+        _ bytes: UnsafeRawBufferPointer, limits: DecodeLimits = .default
+    ) throws(ImagingError) -> DecodedImage? {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
+        var header = cpng_fast_header()
+        guard cpng_fast_probe(base, bytes.count, &header) == 1 else { return nil }
+        let width = Int(header.width)
+        let height = Int(header.height)
+        try limits.check(width: width, height: height)
+        guard let layout = DecodedImage.Layout(rawValue: Int(header.channels)) else { return nil }
+        let buffer = cpng_fast_buffer_size(&header)
+        guard buffer > 0 else { return nil }
+        let count = width * height * layout.channels
+        var decoded = false
+        // The rows are unfiltered in place, so the buffer holds the inflated data (one filter
+        // byte more per row); the image is its first `count` bytes.
+        let values = [UInt8](unsafeUninitializedCapacity: buffer) { storage, initialized in
+            decoded = cpng_fast_decode(base, bytes.count, &header, storage.baseAddress, storage.count) == 1
+            initialized = decoded ? count : 0
+        }
+        guard decoded else { return nil }
+        return DecodedImage(width: width, height: height, layout: layout, samples: .eight(values))
+    }
+
+    /// libpng alone, for every PNG (the fast path's fallback, and its reference in tests).
+    public static func decodeWithLibpng(
         _ bytes: UnsafeRawBufferPointer, limits: DecodeLimits = .default
     ) throws(ImagingError) -> DecodedImage {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
@@ -12,11 +51,13 @@ public enum PNGDecoder {
         var reader: OpaquePointer?
         defer { cpng_reader_free(reader) }
         var header = cpng_header()
-        let begun = cpng_reader_begin(base, bytes.count, &reader, &header)
-        guard begun == CPNG_OK else { throw failure(begun, reader) }
-
+        let begun = cpng_reader_begin(
+            base, bytes.count, UInt64(clamping: limits.maxWidth), UInt64(clamping: limits.maxHeight),
+            UInt64(clamping: limits.maxPixels), &reader, &header)
         let width = Int(header.width)
         let height = Int(header.height)
+        if begun == CPNG_TOO_LARGE { try limits.check(width: width, height: height) }
+        guard begun == CPNG_OK else { throw failure(begun, reader) }
         try limits.check(width: width, height: height)
         guard let layout = DecodedImage.Layout(rawValue: Int(header.channels)),
             header.bit_depth == 8 || header.bit_depth == 16

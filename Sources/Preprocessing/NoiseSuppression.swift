@@ -48,3 +48,27 @@ extension Preprocessor {
         return peak
     }
 }
+
+extension Preprocessor {
+    /// The smallest value, eight lanes at a time (exact in any order, like `maximum`).
+    static func minimum(_ values: UnsafeBufferPointer<Float>) -> Float {
+        var lanes = SIMD8<Float>(repeating: .infinity)
+        let whole = values.count / 8 * 8
+        var i = 0
+        if let base = values.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while i < whole {
+                let chunk = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                lanes.replace(with: chunk, where: chunk .< lanes)
+                i += 8
+            }
+        }
+        var least = lanes.min()
+        while i < values.count {
+            if values[i] < least { least = values[i] }
+            i += 1
+        }
+        return least
+    }
+}
+

@@ -4,9 +4,90 @@ extension Preprocessor {
     /// Steps 2–6 on a grey image: the 28x28 un-normalized input and the ink's box in the
     /// image's coordinates. Throws `empty` when there is no ink.
     public static func prepare(_ grey: GreyImage) throws(ImagingError) -> (input: GreyImage, inkBox: PixelBox) {
-        let (oriented, background) = normalizePolarity(grey)
-        let clean = try suppressNoise(oriented, background: background)
-        let (cropped, box) = try cropToInk(clean)
+        guard let (cropped, box) = cleanCrop(grey) else { throw .empty }
         return (centre(scaleToBox(cropped)), box)
+    }
+
+    /// Steps 2–4 (`normalizePolarity`, `suppressNoise`, `cropToInk`) fused: the same values
+    /// from two passes over the image and no full-size intermediate. Nil when there is no ink.
+    ///
+    /// Why it is the same: `1 − x` rounds monotonically, so the peak of the inverted image is
+    /// `1 − min` of the original; a pixel is ink (non-zero after step 3) exactly when its step-3
+    /// quotient `(x − low) / (peak − low)` is above 0, which is what the bounds pass evaluates,
+    /// lane by lane, with the very same operations; and only the pixels inside the box are then
+    /// computed, again with the same operations as `suppressNoise`.
+    static func cleanCrop(_ grey: GreyImage) -> (image: GreyImage, box: PixelBox)? {
+        let border = sortedBorder(grey)
+        let invert = median(ofSorted: border) > 0.5
+        let background = invert ? median(ofSorted: border.reversed().map { 1 - $0 }) : median(ofSorted: border)
+        let width = grey.width, height = grey.height
+        return grey.pixels.withUnsafeBufferPointer { pixels -> (GreyImage, PixelBox)? in
+            let peak = invert ? 1 - minimum(pixels) : maximum(pixels)
+            if !(peak - background >= minimumContrast) { return nil }
+            let low = background + noiseFloor * (peak - background)
+            let range = peak - low
+            guard let base = pixels.baseAddress else { return nil }
+            guard let box = inkBox(base, width: width, height: height, invert: invert, low: low, range: range)
+            else { return nil }
+            let count = box.width * box.height
+            let values = [Float](unsafeUninitializedCapacity: count) { out, initialized in
+                guard let target = out.baseAddress else { return }
+                for y in box.minY..<box.maxY {
+                    let source = base + y * width + box.minX
+                    let row = target + (y - box.minY) * box.width
+                    // Two plain loops (the branch hoisted) so that both vectorize.
+                    if invert {
+                        for x in 0..<box.width {
+                            let v = ((1 - source[x]) - low) / range
+                            row[x] = v < 0 ? 0 : (v > 1 ? 1 : v)
+                        }
+                    } else {
+                        for x in 0..<box.width {
+                            let v = (source[x] - low) / range
+                            row[x] = v < 0 ? 0 : (v > 1 ? 1 : v)
+                        }
+                    }
+                }
+                initialized = count
+            }
+            return (GreyImage(width: box.width, height: box.height, pixels: values), box)
+        }
+    }
+
+    /// The bounding box of the pixels whose step-3 quotient is above 0: per column, whether any
+    /// row had ink there; per row, how many pixels did. Integer flags, so the loops vectorize.
+    private static func inkBox(
+        _ pixels: UnsafePointer<Float>, width: Int, height: Int, invert: Bool, low: Float, range: Float
+    ) -> PixelBox? {
+        var columns = [Int32](repeating: 0, count: width)
+        var minY = Int.max, maxY = -1
+        columns.withUnsafeMutableBufferPointer { columns in
+            guard let flags = columns.baseAddress else { return }
+            for y in 0..<height {
+                let row = pixels + y * width
+                var inked: Int32 = 0
+                if invert {
+                    for x in 0..<width {
+                        let ink: Int32 = ((1 - row[x]) - low) / range > 0 ? 1 : 0
+                        flags[x] |= ink
+                        inked |= ink
+                    }
+                } else {
+                    for x in 0..<width {
+                        let ink: Int32 = (row[x] - low) / range > 0 ? 1 : 0
+                        flags[x] |= ink
+                        inked |= ink
+                    }
+                }
+                if inked != 0 {
+                    minY = min(minY, y)
+                    maxY = y
+                }
+            }
+        }
+        guard maxY >= 0, let minX = columns.firstIndex(where: { $0 != 0 }),
+            let maxX = columns.lastIndex(where: { $0 != 0 })
+        else { return nil }
+        return PixelBox(minX: minX, minY: minY, maxX: maxX + 1, maxY: maxY + 1)
     }
 }

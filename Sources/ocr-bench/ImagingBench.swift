@@ -62,6 +62,7 @@ struct ImagingBench: ParsableCommand {
         try report("  step 4 crop             ", runs: runs) { _ = try Preprocessor.cropToInk(clean) }
         try report("  step 5 scale            ", runs: runs) { _ = Preprocessor.scaleToBox(cropped) }
         try report("  step 6 centre           ", runs: runs) { _ = Preprocessor.centre(scaled) }
+        try report("  steps 2-6 (prepare)     ", runs: runs) { _ = try Preprocessor.prepare(grey) }
     }
 
     private func report(_ name: String, runs: Int, _ body: () throws -> Void) throws {

@@ -104,7 +104,7 @@ def test_project_dockerfile_runtime_stage():
     """The facts the chroot check and the Kubernetes manifests rely on."""
     stage = parse((REPO / "Dockerfile").read_text())
     assert stage.base == "debian:bookworm-slim"
-    assert sorted(stage.packages) == ["libjpeg62-turbo", "libpng16-16", "zlib1g"]
+    assert sorted(stage.packages) == ["libdeflate0", "libjpeg62-turbo", "libpng16-16", "zlib1g"]
     uid = stage.user.split(":")[0]
     assert uid.isdigit() and uid != "0"
     assert stage.env["OCR_HOST"] == "0.0.0.0"

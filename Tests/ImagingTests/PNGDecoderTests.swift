@@ -105,6 +105,20 @@ import Testing
         #expect(caught { try ImageDecoder.decode(bomb) } == .tooLarge(width: 100_000, height: 100_000, limits: .default))
     }
 
+    /// A width of 2^31 - 1 in a valid IHDR: libpng would size (and clear) its row buffers from
+    /// it while reading the header; the limits must stop it first. (Found by FuzzPNG once it
+    /// repaired CRCs: a 4 KB file made libpng allocate 3 GB.)
+    @Test func hugeDeclaredWidthIsRefusedBeforeLibpngAllocatesRows() {
+        let ihdr = bigEndian(0x7FFF_FFFF) + bigEndian(1) + [8, 6, 0, 0, 0]
+        let png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + pngChunk("IHDR", ihdr)
+            + pngChunk("IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]) + pngChunk("IEND", [])
+        #expect(caught { try ImageDecoder.decode(png) } == .tooLarge(width: 0x7FFF_FFFF, height: 1, limits: .default))
+        let result = png.withUnsafeBytes { raw in
+            Result { () throws(ImagingError) in try PNGDecoder.decodeWithLibpng(raw) }
+        }
+        #expect(throws: ImagingError.tooLarge(width: 0x7FFF_FFFF, height: 1, limits: .default)) { try result.get() }
+    }
+
     @Test func badChecksumNamesLibpng() throws {
         var png = try PNGEncoder.encode(samples: [1, 2, 3, 4], width: 2, height: 2, colorType: .grey)
         png[29] ^= 0xFF  // inside the IHDR CRC

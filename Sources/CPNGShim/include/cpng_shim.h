@@ -9,6 +9,7 @@ typedef enum {
     CPNG_OK = 0,
     CPNG_ERROR = 1,        // libpng rejected the data; see the message
     CPNG_NO_MEMORY = 2,
+    CPNG_TOO_LARGE = 3,    // the header exceeds the caller's limits; header->width/height are set
 } cpng_status;
 
 typedef struct cpng_reader cpng_reader;
@@ -23,8 +24,11 @@ typedef struct {
 } cpng_header;
 
 /// Reads the header of the PNG in `data` (which must stay alive until cpng_reader_free).
-/// No pixel memory is allocated here, so the caller can apply its size limits first.
-cpng_status cpng_reader_begin(const uint8_t *data, size_t length, cpng_reader **reader, cpng_header *header);
+/// The size limits are applied as soon as IHDR is read, before libpng sizes its row buffers
+/// (which it would otherwise allocate and clear for any declared width): CPNG_TOO_LARGE then.
+/// No pixel memory is allocated here.
+cpng_status cpng_reader_begin(const uint8_t *data, size_t length, uint64_t max_width, uint64_t max_height,
+                              uint64_t max_pixels, cpng_reader **reader, cpng_header *header);
 
 /// Decodes all pixels into `pixels`, rows packed, `row_bytes` = width * channels * bit_depth / 8.
 cpng_status cpng_reader_finish(cpng_reader *reader, uint8_t *pixels, size_t capacity);

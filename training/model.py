@@ -17,11 +17,11 @@ LAYERS = [
     ("batchnorm2d", dict(name="bn1", n=32)),
     ("relu", {}),
     ("maxpool2d", dict(k=2)),                               # 28 → 14
-    ("conv2d", dict(name="conv2", cin=32, cout=48, k=3, pad=1, bias=False)),
-    ("batchnorm2d", dict(name="bn2", n=48)),
+    ("conv2d", dict(name="conv2", cin=32, cout=64, k=3, pad=1, bias=False)),
+    ("batchnorm2d", dict(name="bn2", n=64)),
     ("relu", {}),
     ("maxpool2d", dict(k=2)),                               # 14 → 7
-    ("conv2d", dict(name="conv3", cin=48, cout=96, k=3, pad=1, bias=False)),
+    ("conv2d", dict(name="conv3", cin=64, cout=96, k=3, pad=1, bias=False)),
     ("batchnorm2d", dict(name="bn3", n=96)),
     ("relu", {}),
     ("maxpool2d", dict(k=2)),                               # 7 → 3

@@ -100,3 +100,24 @@ def test_safetensors_file_reads_with_the_reference_library(tmp_path):
     loaded = st.load_file(str(path))
     assert set(loaded) == set(m.named_state())
     assert all(torch.equal(loaded[k], v) for k, v in m.named_state().items())
+
+
+def test_light_share_of_augmentation_distorts_less():
+    from training.augment import AugmentConfig
+    img = preprocess(render_strokes([[(0, 0), (10, 0), (3, 12)]]))
+    imgs = torch.from_numpy(np.stack([img] * 64))
+    base = torch.from_numpy(img)
+    heavy = augment(imgs, torch.Generator().manual_seed(2), AugmentConfig(p_light=0.0, p_crisp=0, p_paper=0))
+    light = augment(imgs, torch.Generator().manual_seed(2),
+                    AugmentConfig(p_light=1.0, light_strength=0.0, p_crisp=0, p_paper=0))
+    dist = lambda out: float((out - base).abs().mean())
+    assert dist(light) < dist(heavy)
+
+
+def test_class_draws_weight_the_named_classes():
+    from training.train import balanced_batches, class_draws
+    draws = class_draws(3, 10, {2: 1.5})
+    assert draws == [10, 10, 15]
+    pools = [np.full((4, 28, 28), c, np.float32) for c in range(3)]
+    ys = torch.cat([y for _, y in balanced_batches(pools, draws, 5, np.random.default_rng(0))])
+    assert torch.bincount(ys).tolist() == [10, 10, 15]

@@ -40,9 +40,9 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=1, help="fixes the validation splits and everything random")
     p.add_argument("--batch-seed", type=int, default=None,
                    help="seed of batch order and augmentation only (default: --seed); splits stay put")
-    p.add_argument("--scribbles", type=int, default=18000, help="generated scribble candidates for training")
+    p.add_argument("--scribbles", type=int, default=48000, help="generated scribble candidates for training")
     p.add_argument("--scribbles-val", type=int, default=3000)
-    p.add_argument("--filter-batches", type=int, default=1200, help="training batches of the filter model")
+    p.add_argument("--filter-batches", type=int, default=300, help="training batches of each filter model")
     p.add_argument("--filter-threshold", type=float, default=0.35,
                    help="discard a generated scribble the filter models give (on average) this much confidence")
     p.add_argument("--filter-models", type=int, default=2, help="filter models in the ensemble (different seeds)")
@@ -202,7 +202,7 @@ def main(argv=None):
     splits = eval_splits(raw, scrib_val)
 
     print("stage 3: glyphnet", flush=True)
-    model = GlyphNet()
+    model = GlyphNet(ck.get("layers") if a.init else None)
     if a.init:
         model.load_state_dict(ck["state"])
     mild = AugmentConfig(rotation_deg=8, scale=(0.92, 1.08), aspect=0.08, shear=0.12, elastic_alpha=0.03,
@@ -248,7 +248,7 @@ def main(argv=None):
         meta["finetune"] = {"epochs": a.epochs, "lr": a.lr, "mild": a.mild, "best_epoch": best["epoch"]}
         meta["history"] = previous.get("history", []) + history
         meta["best_epoch"] = previous.get("epochs", 0) + best["epoch"]
-    torch.save({"state": model.state_dict(), "mean": mean, "std": std, "meta": meta},
+    torch.save({"state": model.state_dict(), "mean": mean, "std": std, "meta": meta, "layers": model.layers},
                os.path.join(a.runs, "glyphnet.pt"))
     with open(os.path.join(a.runs, "history.json"), "w") as f:
         json.dump(meta, f, indent=1)

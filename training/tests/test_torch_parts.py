@@ -121,3 +121,20 @@ def test_class_draws_weight_the_named_classes():
     pools = [np.full((4, 28, 28), c, np.float32) for c in range(3)]
     ys = torch.cat([y for _, y in balanced_batches(pools, draws, 5, np.random.default_rng(0))])
     assert torch.bincount(ys).tolist() == [10, 10, 15]
+
+
+def test_a_manifest_of_another_shape_reloads(tmp_path):
+    from training.export import load_model, write_model
+    from training.model import LAYERS, layers_from_manifest
+    assert layers_from_manifest(manifest_layers()) == LAYERS
+    narrow = [(k, {**o, "cout": 48} if o.get("name") == "conv2" else
+               {**o, "n": 48} if o.get("name") == "bn2" else
+               {**o, "cin": 48} if o.get("name") == "conv3" else o) for k, o in LAYERS]
+    torch.manual_seed(1)
+    m = GlyphNet(narrow).eval()
+    write_model(m, 0.1, 0.3, {}, str(tmp_path))
+    back, manifest = load_model(str(tmp_path))
+    assert manifest["layers"][4]["out_channels"] == 48
+    x = torch.randn(2, 1, 28, 28)
+    with torch.no_grad():
+        assert torch.allclose(back(x), m(x))

@@ -105,7 +105,7 @@ def test_safetensors_file_reads_with_the_reference_library(tmp_path):
 def test_light_share_of_augmentation_distorts_less():
     from training.augment import AugmentConfig
     img = preprocess(render_strokes([[(0, 0), (10, 0), (3, 12)]]))
-    imgs = torch.from_numpy(np.stack([img] * 64))
+    imgs = torch.from_numpy(np.stack([img] * 16))
     base = torch.from_numpy(img)
     heavy = augment(imgs, torch.Generator().manual_seed(2), AugmentConfig(p_light=0.0, p_crisp=0, p_paper=0))
     light = augment(imgs, torch.Generator().manual_seed(2),

@@ -32,16 +32,23 @@ class AugmentConfig:
     p_elastic: float = 0.7
     p_crisp: float = 0.35
     p_paper: float = 0.2
+    # A share of every batch gets its geometric distortion (rotation, scale spread, shear,
+    # elastic field) scaled by `light_strength`, so the network also sees near-clean shapes.
+    p_light: float = 0.0
+    light_strength: float = 0.4
 
 
-def _affine(b: int, cfg: AugmentConfig, g: torch.Generator) -> torch.Tensor:
-    """(B,2,3) maps output canvas coords to source coords (normalised, align_corners=False)."""
+def _affine(b: int, cfg: AugmentConfig, g: torch.Generator, k: torch.Tensor) -> torch.Tensor:
+    """(B,2,3) maps output canvas coords to source coords (normalised, align_corners=False).
+
+    `k` (B,) scales each sample's deviation from the identity (1 = full strength).
+    """
     u = lambda lo, hi: torch.rand(b, generator=g) * (hi - lo) + lo
-    a = u(-cfg.rotation_deg, cfg.rotation_deg) * math.pi / 180
-    s = u(*cfg.scale)
-    sx = s * u(1 - cfg.aspect, 1 + cfg.aspect)
-    sy = s * u(1 - cfg.aspect, 1 + cfg.aspect)
-    sh = u(-cfg.shear, cfg.shear)
+    a = u(-cfg.rotation_deg, cfg.rotation_deg) * math.pi / 180 * k
+    s = 1 + (u(*cfg.scale) - 1) * k
+    sx = s * (1 + u(-cfg.aspect, cfg.aspect) * k)
+    sy = s * (1 + u(-cfg.aspect, cfg.aspect) * k)
+    sh = u(-cfg.shear, cfg.shear) * k
     cos, sin = torch.cos(a), torch.sin(a)
     # forward = R · Shear · S (source → canvas); grid_sample needs its inverse.
     fwd = torch.zeros(b, 2, 2)
@@ -56,9 +63,9 @@ def _affine(b: int, cfg: AugmentConfig, g: torch.Generator) -> torch.Tensor:
     return torch.cat([inv, t.unsqueeze(2)], 2)
 
 
-def _elastic(b: int, cfg: AugmentConfig, g: torch.Generator) -> torch.Tensor:
+def _elastic(b: int, cfg: AugmentConfig, g: torch.Generator, k: torch.Tensor) -> torch.Tensor:
     """(B,CANVAS,CANVAS,2) smooth random displacement: coarse noise upsampled bicubically."""
-    coarse = torch.randn(b, 2, 5, 5, generator=g) * cfg.elastic_alpha
+    coarse = torch.randn(b, 2, 5, 5, generator=g) * cfg.elastic_alpha * k.view(b, 1, 1, 1)
     on = (torch.rand(b, generator=g) < cfg.p_elastic).float().view(b, 1, 1, 1)
     field = F.interpolate(coarse * on, size=(CANVAS, CANVAS), mode="bicubic", align_corners=True)
     return field.permute(0, 2, 3, 1)
@@ -97,8 +104,10 @@ def _tone(x: torch.Tensor, cfg: AugmentConfig, g: torch.Generator) -> torch.Tens
 def augment(src: torch.Tensor, g: torch.Generator, cfg: AugmentConfig = AugmentConfig()) -> torch.Tensor:
     """(B,28,28) ink-bright images in [0,1] → (B,28,28) augmented and preprocessed (steps 2-6)."""
     b = src.shape[0]
-    theta = _affine(b, cfg, g)
-    grid = F.affine_grid(theta, (b, 1, CANVAS, CANVAS), align_corners=False) + _elastic(b, cfg, g)
+    light = torch.rand(b, generator=g) < cfg.p_light
+    k = torch.where(light, torch.full((b,), cfg.light_strength), torch.ones(b))
+    theta = _affine(b, cfg, g, k)
+    grid = F.affine_grid(theta, (b, 1, CANVAS, CANVAS), align_corners=False) + _elastic(b, cfg, g, k)
     x = F.grid_sample(src.unsqueeze(1).float(), grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     x = _tone(_thickness(x, g), cfg, g)
     out, valid = preprocess_batch(x.squeeze(1))

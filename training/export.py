@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from . import CLASSES
-from .model import GlyphNet, count_parameters, flops_per_glyph, manifest_layers
+from .model import GlyphNet, count_parameters, flops_per_glyph, layers_from_manifest, manifest_layers
 
 NAME = "glyphnet"
 
@@ -59,7 +59,7 @@ def load_model(models_dir: str = "Models") -> tuple[GlyphNet, dict]:
     """The shipped model, rebuilt from safetensors + manifest, in eval mode."""
     with open(os.path.join(models_dir, f"{NAME}.json")) as f:
         manifest = json.load(f)
-    model = GlyphNet()
+    model = GlyphNet(layers_from_manifest(manifest["layers"]))
     model.load_named_state(read_safetensors(os.path.join(models_dir, manifest["weights"])))
     return model.eval(), manifest
 
@@ -72,9 +72,9 @@ def write_model(model: GlyphNet, mean: float, std: float, meta: dict, out: str, 
         "classes": CLASSES,
         "input": {"channels": 1, "height": 28, "width": 28},
         "normalization": {"mean": round(mean, 6), "std": round(std, 6)},
-        "layers": manifest_layers(),
+        "layers": manifest_layers(model.layers),
         "parameters": count_parameters(model),
-        "flops_per_glyph": flops_per_glyph(),
+        "flops_per_glyph": flops_per_glyph(model.layers),
         "metrics": metrics or {f"{k}_accuracy": round(v, 5) for k, v in meta.get("validation", {}).items()},
         "training": {k: meta[k] for k in ("date", "seconds", "data", "seed", "epochs", "best_epoch") if k in meta},
     }
@@ -116,7 +116,7 @@ def main(argv=None):
     torch.set_num_threads(2)
     if os.path.exists(a.checkpoint):
         ck = torch.load(a.checkpoint, weights_only=False)
-        model = GlyphNet()
+        model = GlyphNet(ck.get("layers"))  # checkpoints before "layers" was stored hold the default shape
         model.load_state_dict(ck["state"])
         old = os.path.join(a.models, f"{NAME}.json")
         metrics = json.load(open(old)).get("metrics") if os.path.exists(old) else None

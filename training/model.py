@@ -17,11 +17,11 @@ LAYERS = [
     ("batchnorm2d", dict(name="bn1", n=32)),
     ("relu", {}),
     ("maxpool2d", dict(k=2)),                               # 28 → 14
-    ("conv2d", dict(name="conv2", cin=32, cout=48, k=3, pad=1, bias=False)),
-    ("batchnorm2d", dict(name="bn2", n=48)),
+    ("conv2d", dict(name="conv2", cin=32, cout=64, k=3, pad=1, bias=False)),
+    ("batchnorm2d", dict(name="bn2", n=64)),
     ("relu", {}),
     ("maxpool2d", dict(k=2)),                               # 14 → 7
-    ("conv2d", dict(name="conv3", cin=48, cout=96, k=3, pad=1, bias=False)),
+    ("conv2d", dict(name="conv3", cin=64, cout=96, k=3, pad=1, bias=False)),
     ("batchnorm2d", dict(name="bn3", n=96)),
     ("relu", {}),
     ("maxpool2d", dict(k=2)),                               # 7 → 3
@@ -35,10 +35,33 @@ LAYERS = [
 ]
 
 
+def layers_from_manifest(entries: list) -> list:
+    """The (type, options) list back from a manifest's `layers`, so any shipped shape can be reloaded."""
+    out = []
+    for e in entries:
+        kind = e["type"]
+        if kind == "conv2d":
+            o = dict(name=e["name"], cin=e["in_channels"], cout=e["out_channels"], k=e["kernel"][0],
+                     pad=e["padding"][0], bias=e.get("bias") is not None)
+        elif kind in ("batchnorm2d", "batchnorm1d"):
+            o = dict(name=e["name"], n=e["num_features"])
+        elif kind == "maxpool2d":
+            o = dict(k=e["kernel"][0])
+        elif kind == "dropout":
+            o = dict(p=e["p"])
+        elif kind == "linear":
+            o = dict(name=e["name"], cin=e["in_features"], cout=e["out_features"], bias=e.get("bias") is not None)
+        else:
+            o = {}
+        out.append((kind, o))
+    return out
+
+
 class GlyphNet(nn.Sequential):
-    def __init__(self):
+    def __init__(self, layers: list | None = None):
+        layers = list(layers or LAYERS)
         mods = []
-        for kind, o in LAYERS:
+        for kind, o in layers:
             if kind == "conv2d":
                 m = nn.Conv2d(o["cin"], o["cout"], o["k"], padding=o["pad"], bias=o["bias"])
             elif kind == "batchnorm2d":
@@ -59,11 +82,12 @@ class GlyphNet(nn.Sequential):
                 raise ValueError(kind)
             mods.append(m)
         super().__init__(*mods)
+        self.layers = layers
 
     def named_state(self) -> dict:
         """state_dict keyed by the manifest names (conv1.weight, bn1.running_mean, ...)."""
         out = {}
-        for (kind, o), mod in zip(LAYERS, self):
+        for (kind, o), mod in zip(self.layers, self):
             if "name" not in o:
                 continue
             for key, t in mod.state_dict().items():
@@ -73,7 +97,7 @@ class GlyphNet(nn.Sequential):
         return out
 
     def load_named_state(self, tensors: dict) -> None:
-        for (kind, o), mod in zip(LAYERS, self):
+        for (kind, o), mod in zip(self.layers, self):
             if "name" not in o:
                 continue
             own = mod.state_dict()
@@ -81,10 +105,10 @@ class GlyphNet(nn.Sequential):
                                  for k, v in own.items()})
 
 
-def manifest_layers() -> list:
+def manifest_layers(layers: list | None = None) -> list:
     """The manifest's `layers` list (docs/model-format.md)."""
     out = []
-    for kind, o in LAYERS:
+    for kind, o in layers or LAYERS:
         if kind == "conv2d":
             out.append({"type": kind, "name": o["name"], "in_channels": o["cin"], "out_channels": o["cout"],
                         "kernel": [o["k"], o["k"]], "stride": [1, 1], "padding": [o["pad"], o["pad"]],
@@ -110,11 +134,11 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def flops_per_glyph() -> int:
+def flops_per_glyph(layers: list | None = None) -> int:
     """Multiply-adds ×2 of conv and linear layers, plus one op per element for BN, ReLU and pooling."""
     c, h, w = 1, 28, 28
     flops = 0
-    for kind, o in LAYERS:
+    for kind, o in layers or LAYERS:
         if kind == "conv2d":
             c = o["cout"]
             flops += 2 * o["cin"] * o["k"] * o["k"] * c * h * w

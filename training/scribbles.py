@@ -98,6 +98,25 @@ def overlapping(rng):
 
 GENERATORS = SINGLE + [overlapping]
 
+# Complexity floor: a single stroke that turns less than this in total (radians) is a
+# line, an arc or a hook, i.e. a "1", "7" or "(" more than a scribble, and is not produced.
+MIN_SINGLE_TURNING = np.pi
+
+
+def total_turning(stroke: np.ndarray) -> float:
+    """Sum of absolute heading changes along a polyline, in radians."""
+    d = np.diff(np.asarray(stroke, dtype=np.float64), axis=0)
+    d = d[np.hypot(d[:, 0], d[:, 1]) > 1e-9]
+    if len(d) < 2:
+        return 0.0
+    h = np.arctan2(d[:, 1], d[:, 0])
+    turn = np.angle(np.exp(1j * np.diff(h)))
+    return float(np.abs(turn).sum())
+
+
+def too_simple(strokes: list) -> bool:
+    return len(strokes) == 1 and total_turning(strokes[0]) < MIN_SINGLE_TURNING
+
 
 def generate(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """`count` rendered + preprocessed scribbles, (count, 28, 28) float32, and the generator index."""
@@ -106,6 +125,8 @@ def generate(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     while len(out) < count:
         kind = int(rng.integers(len(GENERATORS)))
         strokes = GENERATORS[kind](rng)
+        if too_simple(strokes):
+            continue
         try:
             out.append(preprocess(render_strokes(strokes)))
             kinds.append(kind)

@@ -40,16 +40,26 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=1, help="fixes the validation splits and everything random")
     p.add_argument("--batch-seed", type=int, default=None,
                    help="seed of batch order and augmentation only (default: --seed); splits stay put")
-    p.add_argument("--scribbles", type=int, default=18000, help="generated scribble candidates for training")
+    p.add_argument("--scribbles", type=int, default=48000, help="generated scribble candidates for training")
     p.add_argument("--scribbles-val", type=int, default=3000)
-    p.add_argument("--filter-batches", type=int, default=1200, help="training batches of the filter model")
-    p.add_argument("--filter-threshold", type=float, default=0.5,
-                   help="discard a generated scribble the filter model gives this much confidence")
+    p.add_argument("--filter-batches", type=int, default=300, help="training batches of each filter model")
+    p.add_argument("--filter-threshold", type=float, default=0.35,
+                   help="discard a generated scribble the filter models give (on average) this much confidence")
+    p.add_argument("--filter-models", type=int, default=2, help="filter models in the ensemble (different seeds)")
+    p.add_argument("--threads", type=int, default=2,
+                   help="torch CPU threads; on a machine busy with other work 1 can be much faster than 2")
     p.add_argument("--limit", type=int, default=None, help="use only the first N images of each source (smoke)")
     p.add_argument("--init", default=None, help="fine-tune from this checkpoint (keeps its normalization)")
     p.add_argument("--reuse-scribbles", action="store_true",
                    help="take the generated scribbles from RUNS/scribbles.npz instead of stages 1-2")
     p.add_argument("--mild", action="store_true", help="milder augmentation (for a short low-LR fine-tune)")
+    p.add_argument("--mild-last", type=int, default=3,
+                   help="the last N epochs of the run use the milder augmentation (0: none)")
+    p.add_argument("--p-light", type=float, default=0.5,
+                   help="share of each batch whose geometric distortion is scaled down (AugmentConfig.p_light)")
+    p.add_argument("--star-weight", type=float, default=1.25, help="star draws per epoch, as a multiple of --per-class")
+    p.add_argument("--scribble-weight", type=float, default=1.5,
+                   help="scribble draws per epoch, as a multiple of --per-class (the most varied class)")
     return p.parse_args(argv)
 
 
@@ -66,12 +76,18 @@ class Progress:
         print(f"[{self.label}] {self.done}/{self.total} elapsed {el:5.0f}s eta {eta:5.0f}s {extra}", flush=True)
 
 
-def balanced_batches(pools: list, per_class: int, batch: int, rng: np.random.Generator):
-    """Yield (images, labels) batches: `per_class` draws from every class pool, shuffled together."""
+def class_draws(n_classes: int, per_class: int, weights: dict | None = None) -> list:
+    """Draws per class per epoch: `per_class` each, times the class's weight if it has one."""
+    weights = weights or {}
+    return [int(round(per_class * weights.get(c, 1.0))) for c in range(n_classes)]
+
+
+def balanced_batches(pools: list, draws: list, batch: int, rng: np.random.Generator):
+    """Yield (images, labels) batches: `draws[c]` samples from class pool c, all shuffled together."""
     everything = torch.from_numpy(np.concatenate(pools))
     starts = np.cumsum([0] + [len(p) for p in pools[:-1]])
-    labels = np.repeat(np.arange(len(pools)), per_class)
-    picks = np.concatenate([s + rng.integers(0, len(p), per_class) for s, p in zip(starts, pools)])
+    labels = np.repeat(np.arange(len(pools)), draws)
+    picks = np.concatenate([s + rng.integers(0, len(p), n) for s, p, n in zip(starts, pools, draws)])
     order = rng.permutation(len(labels))
     labels, picks = torch.from_numpy(labels[order]), torch.from_numpy(picks[order])
     for i in range(0, len(labels) - batch + 1, batch):
@@ -79,18 +95,22 @@ def balanced_batches(pools: list, per_class: int, batch: int, rng: np.random.Gen
 
 
 def train_loop(model, pools, mean, std, epochs, per_class, batch, lr, seed, label, on_epoch=None,
-               cfg: AugmentConfig = AugmentConfig()):
+               cfg: AugmentConfig = AugmentConfig(), weights: dict | None = None,
+               last_cfg: AugmentConfig | None = None, last_epochs: int = 0):
+    """One-cycle training; the final `last_epochs` epochs use `last_cfg` instead of `cfg`."""
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)
-    steps = epochs * (len(pools) * per_class // batch)
+    draws = class_draws(len(pools), per_class, weights)
+    steps = epochs * (sum(draws) // batch)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.2)
     prog = Progress(steps, label)
     for epoch in range(epochs):
         model.train()
         run_loss, n = 0.0, 0
-        for xs, ys in balanced_batches(pools, per_class, batch, rng):
-            x = augment(xs.float() / 255.0 if xs.dtype == torch.uint8 else xs, gen, cfg)
+        ecfg = last_cfg if last_cfg is not None and epoch >= epochs - last_epochs else cfg
+        for xs, ys in balanced_batches(pools, draws, batch, rng):
+            x = augment(xs.float() / 255.0 if xs.dtype == torch.uint8 else xs, gen, ecfg)
             x = ((x - mean) / std).unsqueeze(1)
             loss = F.cross_entropy(model(x), ys, label_smoothing=0.05)
             opt.zero_grad(set_to_none=True)
@@ -103,10 +123,14 @@ def train_loop(model, pools, mean, std, epochs, per_class, batch, lr, seed, labe
             on_epoch(epoch, run_loss / max(n, 1))
 
 
-def filter_scribbles(model, cands, mean, std, threshold):
-    """Keep candidates the 12-class filter model is not confident about (digit, star or smiley look-alikes go)."""
-    logits = predict(model, cands, mean, std)[:, :SCRIBBLE]
-    prob = torch.softmax(torch.from_numpy(logits), 1).numpy().max(1)
+def filter_scribbles(models, cands, mean, std, threshold):
+    """Keep candidates the 12-class filter models are not confident about (digit, star or smiley look-alikes go).
+
+    The ensemble's class probabilities are averaged; a candidate goes if its top one reaches `threshold`.
+    """
+    probs = [torch.softmax(torch.from_numpy(predict(m, cands, mean, std)[:, :SCRIBBLE]), 1).numpy()
+             for m in models]
+    prob = np.mean(probs, 0).max(1)
     return cands[prob < threshold], prob
 
 
@@ -119,10 +143,14 @@ def norm_stats(pools) -> tuple[float, float]:
 
 def make_scribbles(a, pools12, mean, std, square_train):
     """Stages 1-2: a short 12-class filter model, then generated scribbles it does not recognise."""
-    print("stage 1: filter model (digits, star, smiley)", flush=True)
-    filt = GlyphNet()
+    print(f"stage 1: {a.filter_models} filter model(s) (digits, star, smiley)", flush=True)
+    filt = []
     per = max(1, a.filter_batches * a.batch // 12)
-    train_loop(filt, pools12, mean, std, 1, per, a.batch, a.lr, a.seed + 10, "filter")
+    for i in range(a.filter_models):
+        torch.manual_seed(a.seed + 10 + i)
+        m = GlyphNet()
+        train_loop(m, pools12, mean, std, 1, per, a.batch, a.lr, a.seed + 10 + i, f"filter {i + 1}")
+        filt.append(m)
 
     print("stage 2: generate and filter scribbles", flush=True)
     cands, _ = generate(a.scribbles, seed=a.seed + 100)
@@ -140,7 +168,7 @@ def make_scribbles(a, pools12, mean, std, square_train):
 
 def main(argv=None):
     a = parse_args(argv)
-    torch.set_num_threads(2)
+    torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     os.makedirs(a.runs, exist_ok=True)
     t0 = time.time()
@@ -174,11 +202,13 @@ def main(argv=None):
     splits = eval_splits(raw, scrib_val)
 
     print("stage 3: glyphnet", flush=True)
-    model = GlyphNet()
+    model = GlyphNet(ck.get("layers") if a.init else None)
     if a.init:
         model.load_state_dict(ck["state"])
-    cfg = AugmentConfig(rotation_deg=8, scale=(0.92, 1.08), aspect=0.08, shear=0.12, elastic_alpha=0.03,
-                        p_elastic=0.5, p_crisp=0.35, p_paper=0.1) if a.mild else AugmentConfig()
+    mild = AugmentConfig(rotation_deg=8, scale=(0.92, 1.08), aspect=0.08, shear=0.12, elastic_alpha=0.03,
+                         p_elastic=0.5, p_crisp=0.35, p_paper=0.1)
+    cfg = mild if a.mild else AugmentConfig(p_light=a.p_light)
+    weights = {STAR: a.star_weight, SCRIBBLE: a.scribble_weight}
     best = {"score": -1.0}
     history = []
 
@@ -195,13 +225,19 @@ def main(argv=None):
                        os.path.join(a.runs, "glyphnet-best.pt"))
 
     train_loop(model, pools, mean, std, a.epochs, a.per_class, a.batch, a.lr,
-               a.seed if a.batch_seed is None else a.batch_seed, "glyphnet", on_epoch, cfg)
+               a.seed if a.batch_seed is None else a.batch_seed, "glyphnet", on_epoch, cfg,
+               weights=weights, last_cfg=mild, last_epochs=0 if a.mild else a.mild_last)
     seconds = time.time() - t0 + previous.get("seconds", 0)
+    load = os.getloadavg()
     model.load_state_dict(best["state"])
     print(f"best epoch {best['epoch']} score {best['score']:.4f}; total {seconds:.0f}s", flush=True)
     meta = {
         "date": datetime.date.today().isoformat(), "seconds": round(seconds), "seed": a.seed,
+        "threads": a.threads, "load_average_at_end": [round(v, 2) for v in load],
         "epochs": a.epochs, "best_epoch": best["epoch"], "per_class_per_epoch": a.per_class,
+        "class_weights": {"star": a.star_weight, "scribble": a.scribble_weight},
+        "augmentation": {"p_light": a.p_light, "mild_last_epochs": 0 if a.mild else a.mild_last},
+        "filter": {"models": a.filter_models, "threshold": a.filter_threshold},
         "data": [f"MNIST train {len(raw.train_x)} (validation {len(raw.val_x)} held out)",
                  f"Quick, Draw! star {len(star)}, smiley {len(smiley)} (validation {len(splits['star_val'][0])} each)",
                  f"scribble: Quick, Draw! squares {len(square_train)} + generated strokes {len(scrib_train)}"],
@@ -212,7 +248,7 @@ def main(argv=None):
         meta["finetune"] = {"epochs": a.epochs, "lr": a.lr, "mild": a.mild, "best_epoch": best["epoch"]}
         meta["history"] = previous.get("history", []) + history
         meta["best_epoch"] = previous.get("epochs", 0) + best["epoch"]
-    torch.save({"state": model.state_dict(), "mean": mean, "std": std, "meta": meta},
+    torch.save({"state": model.state_dict(), "mean": mean, "std": std, "meta": meta, "layers": model.layers},
                os.path.join(a.runs, "glyphnet.pt"))
     with open(os.path.join(a.runs, "history.json"), "w") as f:
         json.dump(meta, f, indent=1)

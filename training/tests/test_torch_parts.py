@@ -100,3 +100,41 @@ def test_safetensors_file_reads_with_the_reference_library(tmp_path):
     loaded = st.load_file(str(path))
     assert set(loaded) == set(m.named_state())
     assert all(torch.equal(loaded[k], v) for k, v in m.named_state().items())
+
+
+def test_light_share_of_augmentation_distorts_less():
+    from training.augment import AugmentConfig
+    img = preprocess(render_strokes([[(0, 0), (10, 0), (3, 12)]]))
+    imgs = torch.from_numpy(np.stack([img] * 16))
+    base = torch.from_numpy(img)
+    heavy = augment(imgs, torch.Generator().manual_seed(2), AugmentConfig(p_light=0.0, p_crisp=0, p_paper=0))
+    light = augment(imgs, torch.Generator().manual_seed(2),
+                    AugmentConfig(p_light=1.0, light_strength=0.0, p_crisp=0, p_paper=0))
+    dist = lambda out: float((out - base).abs().mean())
+    assert dist(light) < dist(heavy)
+
+
+def test_class_draws_weight_the_named_classes():
+    from training.train import balanced_batches, class_draws
+    draws = class_draws(3, 10, {2: 1.5})
+    assert draws == [10, 10, 15]
+    pools = [np.full((4, 28, 28), c, np.float32) for c in range(3)]
+    ys = torch.cat([y for _, y in balanced_batches(pools, draws, 5, np.random.default_rng(0))])
+    assert torch.bincount(ys).tolist() == [10, 10, 15]
+
+
+def test_a_manifest_of_another_shape_reloads(tmp_path):
+    from training.export import load_model, write_model
+    from training.model import LAYERS, layers_from_manifest
+    assert layers_from_manifest(manifest_layers()) == LAYERS
+    narrow = [(k, {**o, "cout": 48} if o.get("name") == "conv2" else
+               {**o, "n": 48} if o.get("name") == "bn2" else
+               {**o, "cin": 48} if o.get("name") == "conv3" else o) for k, o in LAYERS]
+    torch.manual_seed(1)
+    m = GlyphNet(narrow).eval()
+    write_model(m, 0.1, 0.3, {}, str(tmp_path))
+    back, manifest = load_model(str(tmp_path))
+    assert manifest["layers"][4]["out_channels"] == 48
+    x = torch.randn(2, 1, 28, 28)
+    with torch.no_grad():
+        assert torch.allclose(back(x), m(x))

@@ -87,9 +87,9 @@ public struct Recognizer: Sendable {
 
     /// Decodes and preprocesses on the caller's task (cheap, bounded by the limits), then
     /// queues the glyphs for the pool. Input errors are raised before anything is queued.
-    /// A request that arrives while the queue is full is refused before any decoding.
+    /// Callers that want a full queue to cost nothing check `refuseIfSaturated` first, before
+    /// they parse the request (the HTTP route does); `classify` makes the binding check.
     public func recognize(_ input: RecognitionInput, mode: GlyphMode) async throws(RecognitionError) -> RecognitionResult {
-        try refuseIfSaturated()
         let clock = ContinuousClock()
         var timings = StageTimings()
         let prepared: [PreparedGlyph]

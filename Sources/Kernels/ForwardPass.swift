@@ -22,13 +22,23 @@ public enum CompiledKernels: KernelSet {
     public static var channelLanes: Int { Kernels.channelLanes }
 
     public static func scratchSizes(steps: [Step], slice: Int, maxDepth: Int) -> ScratchSizes {
-        var padded = 0, raw = 0
-        for case .conv(let conv) in steps {
-            let geometry = Kernels.ShiftedGeometry(conv, batch: slice)
-            padded = max(padded, geometry.paddedCount(channels: conv.inChannels, batch: slice))
-            if conv.strideH == 1 && conv.strideW == 1 { raw = max(raw, conv.outChannels * geometry.rawStride) }
+        var padded = 0, raw = 0, tiles = 0
+        for step in steps {
+            switch step {
+            case .conv(let conv):
+                let geometry = Kernels.ShiftedGeometry(conv, batch: slice)
+                padded = max(padded, geometry.paddedCount(channels: conv.inChannels, batch: slice))
+                if conv.strideH == 1 && conv.strideW == 1 { raw = max(raw, conv.outChannels * geometry.rawStride) }
+            case .winograd(let winograd):
+                let sizes = Kernels.winogradScratch(winograd, batch: slice)
+                padded = max(padded, sizes.padded)
+                tiles = max(tiles, sizes.tiles)
+            default:
+                break
+            }
         }
-        return ScratchSizes(panel: maxDepth * max(Kernels.chunkColumns, Kernels.nr), padded: padded, raw: raw, offsets: maxDepth)
+        return ScratchSizes(panel: maxDepth * max(Kernels.chunkColumns, Kernels.nr), padded: padded, raw: raw,
+                            offsets: maxDepth, tiles: tiles)
     }
 
     public static func forward(steps: [Step], count: Int, inputElements: Int, scratch: KernelScratch) -> UnsafeMutablePointer<Float> {
@@ -44,6 +54,9 @@ public enum CompiledKernels: KernelSet {
                                            padded: scratch.padded, raw: scratch.raw, offsets: scratch.offsets)
             case .conv(let conv):
                 Kernels.convolution(conv, input: current, output: spare, batch: count, packed: scratch.panel)
+            case .winograd(let winograd):
+                Kernels.winogradConvolution(winograd, input: current, output: spare, batch: count,
+                                            padded: scratch.padded, tiles: scratch.tiles)
             case .pool(let pool):
                 Kernels.pool(pool, input: current, output: spare, batch: count)
             case .globalAveragePool(let c, let plane):

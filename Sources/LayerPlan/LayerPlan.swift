@@ -159,6 +159,47 @@ public struct DenseStep: Sendable {
     public var flops: Int { 2 * inFeatures * outFeatures }
 }
 
+/// A 3×3, stride-1 convolution run as Winograd F(2×2, 3×3): each 2×2 block
+/// of outputs comes from a 4×4 input tile with 16 multiplies per (input,
+/// output) channel pair instead of 36, 2.25 times fewer. A 2×2/2 max pool
+/// that directly follows may be fused: a pooled output is the maximum of
+/// one tile's four outputs, so the full-size map is never written.
+public struct WinogradStep: Sendable {
+    /// Geometry, bias and ReLU; its GEMM packings are not used.
+    public var conv: ConvStep
+    /// Whether the step ends with a 2×2, stride-2 max pool (floor mode).
+    public var pooled: Bool
+    /// `U = G·g·Gᵀ` for every (output, input) channel pair, stored as 16
+    /// matrices (one per position ξ of the 4×4 tile) of `[outChannels][inChannels]`,
+    /// each packed in panels of the kernel set's `channelLanes` output channels:
+    /// value (ξ, o, c) is at `((ξ · panels + o / lanes) · inChannels + c) · lanes + o % lanes`.
+    public var transformed: [Float]
+    public var paddedBias: [Float]
+
+    public init(conv: ConvStep, pooled: Bool, transformed: [Float], paddedBias: [Float]) {
+        self.conv = conv
+        self.pooled = pooled
+        self.transformed = transformed
+        self.paddedBias = paddedBias
+    }
+
+    /// Tiles per glyph (rows × columns). Pooled, a tile is one pooled output
+    /// (PyTorch's floor mode drops a ragged last row or column, so its tile is
+    /// never computed); otherwise tiles cover the output, the last row or
+    /// column of them half outside it when the size is odd.
+    public var tilesHigh: Int { pooled ? conv.outHeight / 2 : (conv.outHeight + 1) / 2 }
+    public var tilesWide: Int { pooled ? conv.outWidth / 2 : (conv.outWidth + 1) / 2 }
+    /// The zero-padded input the tiles read: covers both the padding and the
+    /// rows and columns a half-outside last tile reaches.
+    public var paddedHeight: Int { max(conv.inHeight + 2 * conv.padH, 2 * tilesHigh + 2) }
+    public var paddedWidth: Int { max(conv.inWidth + 2 * conv.padW, 2 * tilesWide + 2) }
+    public var outHeight: Int { pooled ? conv.outHeight / 2 : conv.outHeight }
+    public var outWidth: Int { pooled ? conv.outWidth / 2 : conv.outWidth }
+
+    /// Multiply-adds of the convolution it replaces (the model's nominal count).
+    public var flops: Int { conv.flops }
+}
+
 /// Activations live in "CNHW" order: channel-major, then glyph, then row and
 /// column. A convolution over a whole batch is then one GEMM whose output
 /// columns are (glyph, y, x), and a dense layer's input is `[feature][glyph]`.
@@ -170,6 +211,7 @@ public enum Step: Sendable {
     /// `[C][N][plane]` → `[C·plane][N]` (PyTorch's NCHW flatten order per glyph).
     case flatten(channels: Int, plane: Int)
     case dense(DenseStep)
+    case winograd(WinogradStep)
     case relu
 
     /// Output floats per glyph.
@@ -180,6 +222,7 @@ public enum Step: Sendable {
         case .globalAveragePool(let channels, _): return channels
         case .flatten, .relu: return input
         case .dense(let d): return d.outFeatures
+        case .winograd(let w): return w.conv.outChannels * w.outHeight * w.outWidth
         }
     }
 }
@@ -198,10 +241,13 @@ public struct KernelScratch {
     public var raw: UnsafeMutablePointer<Float>
     /// Tap offsets.
     public var offsets: UnsafeMutablePointer<Int>
+    /// A Winograd convolution's transformed input tiles, then its products.
+    public var tiles: UnsafeMutablePointer<Float>
 
     public init(
         front: UnsafeMutablePointer<Float>, back: UnsafeMutablePointer<Float>, panel: UnsafeMutablePointer<Float>,
-        padded: UnsafeMutablePointer<Float>, raw: UnsafeMutablePointer<Float>, offsets: UnsafeMutablePointer<Int>
+        padded: UnsafeMutablePointer<Float>, raw: UnsafeMutablePointer<Float>, offsets: UnsafeMutablePointer<Int>,
+        tiles: UnsafeMutablePointer<Float>
     ) {
         self.front = front
         self.back = back
@@ -209,18 +255,20 @@ public struct KernelScratch {
         self.padded = padded
         self.raw = raw
         self.offsets = offsets
+        self.tiles = tiles
     }
 }
 
 /// Element counts of `KernelScratch`'s working areas (the activation
 /// buffers are sized by the caller).
 public struct ScratchSizes: Sendable {
-    public var panel: Int, padded: Int, raw: Int, offsets: Int
-    public init(panel: Int, padded: Int, raw: Int, offsets: Int) {
+    public var panel: Int, padded: Int, raw: Int, offsets: Int, tiles: Int
+    public init(panel: Int, padded: Int, raw: Int, offsets: Int, tiles: Int) {
         self.panel = panel
         self.padded = padded
         self.raw = raw
         self.offsets = offsets
+        self.tiles = tiles
     }
 }
 

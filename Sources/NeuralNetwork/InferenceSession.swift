@@ -5,7 +5,7 @@ import LayerPlan
 /// A session owns every byte of scratch an inference needs (two ping-pong
 /// activation buffers sized for the largest step of one slice of glyphs,
 /// the packed im2col chunk, the padded input, the shifted form's raw
-/// output, the tap offsets), allocated once here: `run` allocates nothing. It is deliberately not `Sendable`: one worker thread owns one
+/// output, the tap offsets, the Winograd tiles), allocated once here: `run` allocates nothing. It is deliberately not `Sendable`: one worker thread owns one
 /// session, and sessions share only the immutable `Model`.
 public final class InferenceSession {
     public let model: Model
@@ -16,6 +16,7 @@ public final class InferenceSession {
     private let padded: UnsafeMutablePointer<Float>
     private let raw: UnsafeMutablePointer<Float>
     private let offsets: UnsafeMutablePointer<Int>
+    private let tiles: UnsafeMutablePointer<Float>
     private let activationCapacity: Int
 
     public init(model: Model, maxBatch: Int) {
@@ -31,6 +32,7 @@ public final class InferenceSession {
         padded = Self.allocate(Float.self, sizes.padded)
         raw = Self.allocate(Float.self, sizes.raw)
         offsets = Self.allocate(Int.self, sizes.offsets)
+        tiles = Self.allocate(Float.self, sizes.tiles)
     }
 
     deinit {
@@ -40,6 +42,7 @@ public final class InferenceSession {
         padded.deallocate()
         raw.deallocate()
         offsets.deallocate()
+        tiles.deallocate()
     }
 
     /// Cache-line aligned so that panel rows and vector stores never straddle lines needlessly.
@@ -81,7 +84,8 @@ public final class InferenceSession {
             }
         }
 
-        let scratch = KernelScratch(front: front, back: back, panel: panel, padded: padded, raw: raw, offsets: offsets)
+        let scratch = KernelScratch(front: front, back: back, panel: panel, padded: padded, raw: raw, offsets: offsets,
+                                    tiles: tiles)
         let current = model.kernels.forward(steps: model.steps, count: count, inputElements: inputSize, scratch: scratch)
 
         // [classes][N] → [N][classes]

@@ -160,13 +160,15 @@ struct LayerPlanner {
     }
 
     /// The plan after the last layer: adds the direct kernel's channel packing to every
-    /// convolution, and packs dense layers with their output features in the lanes.
-    var finalSteps: [Step] {
+    /// convolution, packs dense layers with their output features in the lanes, and
+    /// turns the convolutions that qualify into Winograd steps (`winograd`: tests
+    /// switch it off to compare the two).
+    func finalSteps(winograd: Bool = true) -> [Step] {
         let lanes = kernels.channelLanes
         func padded(_ bias: [Float]) -> [Float] {
             bias + [Float](repeating: 0, count: (bias.count + lanes - 1) / lanes * lanes - bias.count)
         }
-        return steps.map { step in
+        let packed: [Step] = steps.map { step in
             switch step {
             case .conv(var conv):
                 conv.channelWeights = conv.weights.repacked(panelRows: lanes)
@@ -180,6 +182,7 @@ struct LayerPlanner {
                 return step
             }
         }
+        return winograd ? WinogradPlanning.rewrite(packed, lanes: lanes) : packed
     }
 
     private mutating func addReLU() {

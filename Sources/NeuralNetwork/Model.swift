@@ -25,10 +25,14 @@ public final class Model: Sendable {
     public let flopsPerGlyph: Int
     /// Parameters after BatchNorm folding.
     public let parameterCount: Int
+    /// Whether any convolution runs as Winograd F(2×2, 3×3).
+    public var runsWinograd: Bool {
+        steps.contains { if case .winograd = $0 { true } else { false } }
+    }
 
     /// Reads `<manifest>.json` and the weights file it names (relative to the manifest's folder).
     /// `kernels` defaults to `KernelChoice.fromEnvironment()`: `OCR_KERNELS`, else the best the CPU runs.
-    public static func load(manifestPath: String, kernels: KernelChoice? = nil) throws(ModelError) -> Model {
+    public static func load(manifestPath: String, kernels: KernelChoice? = nil, winograd: Bool = true) throws(ModelError) -> Model {
         let manifestURL = URL(fileURLWithPath: manifestPath)
         let manifestData = try read(manifestURL)
         let manifest: Manifest
@@ -38,11 +42,12 @@ public final class Model: Sendable {
             throw .manifest("\(manifestPath): \(describe(error))")
         }
         let weightsURL = manifestURL.deletingLastPathComponent().appendingPathComponent(manifest.weights)
-        return try Model(manifest: manifest, weights: try read(weightsURL), kernels: kernels)
+        return try Model(manifest: manifest, weights: try read(weightsURL), kernels: kernels, winograd: winograd)
     }
 
     /// Builds a model from a decoded manifest and the bytes of its safetensors file.
-    public init(manifest: Manifest, weights: Data, kernels: KernelChoice? = nil) throws(ModelError) {
+    /// `winograd: false` keeps every convolution on the direct and GEMM kernels (for comparisons).
+    public init(manifest: Manifest, weights: Data, kernels: KernelChoice? = nil, winograd: Bool = true) throws(ModelError) {
         let choice: KernelChoice
         if let kernels {
             guard KernelChoice.supported.contains(kernels) else {
@@ -75,7 +80,7 @@ public final class Model: Sendable {
         }
         self.manifest = manifest
         self.kernelChoice = choice
-        self.steps = planner.finalSteps
+        self.steps = planner.finalSteps(winograd: winograd)
         var elements = input.channels * input.height * input.width
         var largest = elements, depth = 1, flops = 0, parameters = 0
         for step in steps {
@@ -86,6 +91,9 @@ public final class Model: Sendable {
                 depth = max(depth, c.weights.depth)
                 flops += c.flops
                 parameters += c.weights.rows * c.weights.depth + c.bias.count
+            case .winograd(let w):
+                flops += w.flops
+                parameters += w.conv.weights.rows * w.conv.weights.depth + w.conv.bias.count
             case .dense(let d):
                 depth = max(depth, d.weights.depth)
                 flops += d.flops

@@ -25,6 +25,9 @@ struct EngineBench: ParsableCommand {
     @Option(help: "Optional {inputs, logits} file: report the largest logit difference before timing.")
     var check: String?
 
+    @Flag(help: "Run every convolution on the direct and GEMM kernels, none as Winograd (for comparison).")
+    var noWinograd = false
+
     func run() throws {
         let loaded: Model
         let choice: KernelChoice?
@@ -34,7 +37,7 @@ struct EngineBench: ParsableCommand {
         } else {
             choice = nil
         }
-        do { loaded = try Model.load(manifestPath: model, kernels: choice) } catch { throw ValidationError(error.description) }
+        do { loaded = try Model.load(manifestPath: model, kernels: choice, winograd: !noWinograd) } catch { throw ValidationError(error.description) }
         let session = InferenceSession(model: loaded, maxBatch: max(batch, 1))
         let inputSize = loaded.inputSize, classes = loaded.classes.count
 
@@ -69,6 +72,7 @@ struct EngineBench: ParsableCommand {
         let medianBatch = percentile(batched, 0.5)
         print("engine=swift")
         print("kernels=\(loaded.kernelChoice)")
+        print("winograd=\(!noWinograd)")
         print("kernels_supported=\(KernelChoice.supported.map(\.rawValue).joined(separator: ","))")
         print("flops_per_glyph=\(loaded.flopsPerGlyph)")
         print("batch1_median_us=\(format(median1 * 1e6))")

@@ -202,12 +202,16 @@ import Testing
     }
 
     /// Deep layers (K ≥ 64) with few pixels take the direct, channel-vector
-    /// path; 44 channels leave a partial (at most half-full) channel panel in
-    /// both builds and 7 pixels a partial
+    /// path (with Winograd off, or at stride 2); 44 channels leave a partial
+    /// (at most half-full) channel panel in both builds and 7 pixels a partial
     /// pixel tile. Batches above the slice size run as several slices.
     @Test(arguments: KernelChoice.supported, [(1, 1), (2, 1), (1, 2), (3, 2), (11, 1)])
     func deepConvolutionsMatchReference(kernels: KernelChoice, shape: (batch: Int, stride: Int)) throws {
-        let (batch, stride) = shape
+        try deepConvolution(kernels: kernels, batch: shape.batch, stride: shape.stride, winograd: false)
+        try deepConvolution(kernels: kernels, batch: shape.batch, stride: shape.stride, winograd: true)
+    }
+
+    func deepConvolution(kernels: KernelChoice, batch: Int, stride: Int, winograd: Bool) throws {
         var rng = SeededRandom(state: UInt64(batch * 10 + stride))
         let (inC, outC) = (8, 44)
         let w = rng.floats(outC * inC * 9), b = rng.floats(outC)
@@ -220,12 +224,14 @@ import Testing
         m.layer("flatten")
         m.linear("fc", in: features, out: 3, weight: wf, bias: nil)
         let inputs = (0 ..< batch).map { _ in rng.floats(inC * 49) }
-        let out = try InferenceSession(model: try m.build(kernels: kernels), maxBatch: batch).logits(inputs)
+        let model = try m.build(kernels: kernels, winograd: winograd)
+        #expect(model.runsWinograd == (winograd && stride == 1))
+        let out = try InferenceSession(model: model, maxBatch: batch).logits(inputs)
         for (n, input) in inputs.enumerated() {
             let x = Reference.relu(Reference.conv(.init(values: input, channels: inC, height: 7, width: 7), weight: w, bias: b,
                                                   outChannels: outC, kernel: (3, 3), stride: (stride, stride), padding: (1, 1)))
             let expected = Reference.linear(x.values, weight: wf, bias: nil, outFeatures: 3)
-            #expect(maxAbsDifference(out[n], expected) < 1e-3, "glyph \(n)")
+            #expect(maxAbsDifference(out[n], expected) < 1e-3, "glyph \(n), winograd \(winograd)")
         }
     }
 

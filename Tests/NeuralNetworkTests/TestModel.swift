@@ -79,9 +79,9 @@ struct TestModel {
         (try? JSONSerialization.data(withJSONObject: manifestObject(), options: [.sortedKeys])) ?? Data()
     }
 
-    func build(kernels: KernelChoice? = nil) throws -> Model {
+    func build(kernels: KernelChoice? = nil, winograd: Bool = true) throws -> Model {
         let manifest = try JSONDecoder().decode(Manifest.self, from: manifestJSON)
-        return try Model(manifest: manifest, weights: safetensors, kernels: kernels)
+        return try Model(manifest: manifest, weights: safetensors, kernels: kernels, winograd: winograd)
     }
 
     /// Writes `model.json` + `model.safetensors` into a fresh temporary folder; returns the manifest path.

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+@testable import NeuralNetwork
+
+/// Winograd F(2×2, 3×3) against the reference convolution, on the shapes
+/// that exercise its edges: odd and even output sizes (a last tile half
+/// outside the map), padding 0, 1 and 2, the fused max pool (which drops a
+/// ragged last row and column), channel counts that leave partial panels,
+/// tile counts that leave a partial tile group, and batches of several
+/// slices. Each runs on every kernel set this CPU supports.
+@Suite struct WinogradTests {
+    struct Shape: CustomTestStringConvertible, Sendable {
+        var inC: Int, outC: Int, height: Int, width: Int, padding: Int, pool: Bool, batch: Int
+        var testDescription: String {
+            "\(inC)→\(outC) \(height)×\(width) pad \(padding)\(pool ? " + maxpool" : "") ×\(batch)"
+        }
+    }
+
+    static let shapes: [Shape] = [
+        Shape(inC: 8, outC: 16, height: 6, width: 6, padding: 1, pool: false, batch: 1),
+        Shape(inC: 8, outC: 13, height: 7, width: 7, padding: 1, pool: false, batch: 2),
+        Shape(inC: 9, outC: 40, height: 5, width: 9, padding: 0, pool: false, batch: 3),
+        Shape(inC: 16, outC: 32, height: 14, width: 14, padding: 1, pool: true, batch: 1),
+        Shape(inC: 12, outC: 48, height: 7, width: 7, padding: 1, pool: true, batch: 11),
+        Shape(inC: 32, outC: 64, height: 9, width: 6, padding: 2, pool: true, batch: 3),
+        Shape(inC: 8, outC: 8, height: 4, width: 5, padding: 0, pool: true, batch: 9),
+    ]
+
+    @Test(arguments: KernelChoice.supported, shapes)
+    func matchesTheReferenceConvolution(kernels: KernelChoice, shape s: Shape) throws {
+        var rng = SeededRandom(state: UInt64(s.inC * 1000 + s.outC * 10 + s.batch))
+        let w = rng.floats(s.outC * s.inC * 9), b = rng.floats(s.outC)
+        let convH = s.height + 2 * s.padding - 2, convW = s.width + 2 * s.padding - 2
+        let (outH, outW) = s.pool ? (convH / 2, convW / 2) : (convH, convW)
+        let features = s.outC * outH * outW
+        var m = TestModel(classes: features, channels: s.inC, height: s.height, width: s.width)
+        m.conv("conv", in: s.inC, out: s.outC, kernel: [3, 3], padding: [s.padding, s.padding], weight: w, bias: b)
+        m.layer("relu")
+        if s.pool { m.layer("maxpool2d", ["kernel": [2, 2], "stride": [2, 2]]) }
+        m.layer("flatten")
+        m.linear("identity", in: features, out: features, weight: Reference.identity(features), bias: nil)
+
+        let model = try m.build(kernels: kernels)
+        #expect(model.runsWinograd)
+        let inputs = (0 ..< s.batch).map { _ in rng.floats(s.inC * s.height * s.width) }
+        let out = try InferenceSession(model: model, maxBatch: s.batch).logits(inputs)
+        for (n, input) in inputs.enumerated() {
+            var x = Reference.Tensor(values: input, channels: s.inC, height: s.height, width: s.width)
+            x = Reference.relu(Reference.conv(x, weight: w, bias: b, outChannels: s.outC, kernel: (3, 3), stride: (1, 1),
+                                              padding: (s.padding, s.padding)))
+            if s.pool { x = Reference.pool(x, kernel: (2, 2), stride: (2, 2), padding: (0, 0), max: true) }
+            #expect(x.values.count == features)
+            // Sums of up to 9·inC products of values in ±1: float32 rounding differs from the
+            // direct order by a few ulps of the largest partial sums.
+            #expect(maxAbsDifference(out[n], x.values) < 1e-4, "glyph \(n)")
+        }
+    }
+
+    /// The plan: which convolutions become Winograd steps, and which pools fuse.
+    @Test func planFusesOnlyAnAdjacentTwoByTwoMaxPool() throws {
+        var rng = SeededRandom(state: 3)
+        var m = TestModel(classes: 2, channels: 1, height: 12, width: 12)
+        m.conv("first", in: 1, out: 8, kernel: [3, 3], padding: [1, 1], weight: rng.floats(8 * 9), bias: nil)  // one input channel: not Winograd
+        m.conv("second", in: 8, out: 8, kernel: [3, 3], padding: [1, 1], weight: rng.floats(8 * 8 * 9), bias: nil)
+        m.layer("maxpool2d", ["kernel": [2, 2], "stride": [2, 2]])  // fused
+        m.conv("strided", in: 8, out: 8, kernel: [3, 3], stride: [2, 2], padding: [1, 1], weight: rng.floats(8 * 8 * 9), bias: nil)
+        m.conv("third", in: 8, out: 8, kernel: [3, 3], padding: [1, 1], weight: rng.floats(8 * 8 * 9), bias: nil)
+        m.layer("maxpool2d", ["kernel": [3, 3], "stride": [3, 3]])  // not 2×2: stays a pool step
+        m.layer("flatten")
+        m.linear("fc", in: 8, out: 2, weight: rng.floats(16), bias: nil)
+        let model = try m.build(kernels: .portable)
+        let kinds = model.steps.map { step -> String in
+            switch step {
+            case .conv(let c): return "conv \(c.name)"
+            case .winograd(let w): return "winograd \(w.conv.name)\(w.pooled ? " + pool" : "")"
+            case .pool: return "pool"
+            case .flatten: return "flatten"
+            case .dense: return "dense"
+            default: return "other"
+            }
+        }
+        #expect(kinds == ["conv first", "winograd second + pool", "conv strided", "winograd third", "pool", "dense"])
+        // The nominal FLOP count is the convolutions' own, whatever kernel runs them.
+        let plain = try m.build(kernels: .portable, winograd: false)
+        #expect(model.flopsPerGlyph == plain.flopsPerGlyph)
+        #expect(model.parameterCount == plain.parameterCount)
+    }
+}

@@ -117,20 +117,36 @@ extension Kernels {
         destination[3 * xiStride] = t[1] - t[3]
     }
 
-    /// Phase 2 for one ξ, one group and one panel: `M[ξ]` for `pixelTile`
-    /// tiles (past `count`, the last tile again: computed, never used) as
-    /// `[tile][lanes]` vectors. Same register tile as `directTile`.
+    /// Phase 2 for one ξ, one group and one panel: `M[ξ]` for the group's
+    /// `count` tiles as `[tile][lanes]` vectors. Same register tile as
+    /// `directTile`; a ragged last group (GlyphNet's 3 × 3 pooled tiles are
+    /// 7 + 2) runs a copy that holds only its live accumulators.
     @inline(__always)
     private static func winogradProducts(
         a: UnsafePointer<Float>, depth: Int, v: UnsafePointer<Float>, count: Int,
         output: UnsafeMutablePointer<Float>, full: Bool
     ) {
-        let p0 = v, p1 = v + min(1, count - 1), p2 = v + min(2, count - 1)
-        let p3 = v + min(3, count - 1), p4 = v + min(4, count - 1), p5 = v + min(5, count - 1)
+        switch count {
+        case 1: winogradProducts(1, a, depth, v, output, full)
+        case 2: winogradProducts(2, a, depth, v, output, full)
+        case 3: winogradProducts(3, a, depth, v, output, full)
+        case 4: winogradProducts(4, a, depth, v, output, full)
+        case 5: winogradProducts(5, a, depth, v, output, full)
+        default: winogradProducts(pixelTile, a, depth, v, output, full)  // 6, or 7 in the wide build
+        }
+    }
+
+    /// `tiles` is a constant in every inlined copy, so the unused accumulators disappear.
+    @inline(__always)
+    private static func winogradProducts(
+        _ tiles: Int, _ a: UnsafePointer<Float>, _ depth: Int, _ v: UnsafePointer<Float>,
+        _ output: UnsafeMutablePointer<Float>, _ full: Bool
+    ) {
+        let p0 = v, p1 = v + 1, p2 = v + 2, p3 = v + 3, p4 = v + 4, p5 = v + 5
         var c0 = ChannelVector(), c1 = ChannelVector(), c2 = ChannelVector()
         var c3 = ChannelVector(), c4 = ChannelVector(), c5 = ChannelVector()
         #if WIDE_VECTORS
-        let p6 = v + min(6, count - 1)
+        let p6 = v + 6
         var c6 = ChannelVector()
         #endif
         var pa = UnsafeRawPointer(a)
@@ -139,13 +155,13 @@ extension Kernels {
             for _ in 0 ..< depth {
                 let w = ChannelVector(loading: pa)
                 lane(&c0, p0[t], w)
-                lane(&c1, p1[t], w)
-                lane(&c2, p2[t], w)
-                lane(&c3, p3[t], w)
-                lane(&c4, p4[t], w)
-                lane(&c5, p5[t], w)
+                if tiles > 1 { lane(&c1, p1[t], w) }
+                if tiles > 2 { lane(&c2, p2[t], w) }
+                if tiles > 3 { lane(&c3, p3[t], w) }
+                if tiles > 4 { lane(&c4, p4[t], w) }
+                if tiles > 5 { lane(&c5, p5[t], w) }
                 #if WIDE_VECTORS
-                lane(&c6, p6[t], w)
+                if tiles > 6 { lane(&c6, p6[t], w) }
                 #endif
                 pa += ChannelVector.stride
                 t += pixelTile
@@ -154,13 +170,13 @@ extension Kernels {
             for _ in 0 ..< depth {
                 let w = pa.loadUnaligned(as: HalfVector.self)
                 halfLane(&c0, p0[t], w)
-                halfLane(&c1, p1[t], w)
-                halfLane(&c2, p2[t], w)
-                halfLane(&c3, p3[t], w)
-                halfLane(&c4, p4[t], w)
-                halfLane(&c5, p5[t], w)
+                if tiles > 1 { halfLane(&c1, p1[t], w) }
+                if tiles > 2 { halfLane(&c2, p2[t], w) }
+                if tiles > 3 { halfLane(&c3, p3[t], w) }
+                if tiles > 4 { halfLane(&c4, p4[t], w) }
+                if tiles > 5 { halfLane(&c5, p5[t], w) }
                 #if WIDE_VECTORS
-                halfLane(&c6, p6[t], w)
+                if tiles > 6 { halfLane(&c6, p6[t], w) }
                 #endif
                 pa += ChannelVector.stride
                 t += pixelTile
@@ -168,13 +184,13 @@ extension Kernels {
         }
         let out = UnsafeMutableRawPointer(output)
         store(c0, out, 0)
-        store(c1, out, 1)
-        store(c2, out, 2)
-        store(c3, out, 3)
-        store(c4, out, 4)
-        store(c5, out, 5)
+        if tiles > 1 { store(c1, out, 1) }
+        if tiles > 2 { store(c2, out, 2) }
+        if tiles > 3 { store(c3, out, 3) }
+        if tiles > 4 { store(c4, out, 4) }
+        if tiles > 5 { store(c5, out, 5) }
         #if WIDE_VECTORS
-        store(c6, out, 6)
+        if tiles > 6 { store(c6, out, 6) }
         #endif
     }
 

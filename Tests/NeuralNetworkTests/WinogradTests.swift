@@ -6,8 +6,8 @@ import Testing
 /// that exercise its edges: odd and even output sizes (a last tile half
 /// outside the map), padding 0, 1 and 2, the fused max pool (which drops a
 /// ragged last row and column), channel counts that leave partial panels,
-/// tile counts that leave a partial tile group, and batches of several
-/// slices. Each runs on every kernel set this CPU supports.
+/// tile counts that leave every size of partial tile group (1 to 5 tiles),
+/// and batches of several slices. Each runs on every kernel set this CPU supports.
 @Suite struct WinogradTests {
     struct Shape: CustomTestStringConvertible, Sendable {
         var inC: Int, outC: Int, height: Int, width: Int, padding: Int, pool: Bool, batch: Int
@@ -24,6 +24,9 @@ import Testing
         Shape(inC: 12, outC: 48, height: 7, width: 7, padding: 1, pool: true, batch: 11),
         Shape(inC: 32, outC: 64, height: 9, width: 6, padding: 2, pool: true, batch: 3),
         Shape(inC: 8, outC: 8, height: 4, width: 5, padding: 0, pool: true, batch: 9),
+        // One row of five tiles: a group of 5 (and of 5 + 5 → 7 + 3 or 6 + 4 for two glyphs).
+        Shape(inC: 8, outC: 24, height: 4, width: 12, padding: 0, pool: false, batch: 1),
+        Shape(inC: 8, outC: 24, height: 4, width: 12, padding: 0, pool: false, batch: 2),
     ]
 
     @Test(arguments: KernelChoice.supported, shapes)

@@ -1,8 +1,9 @@
 import LayerPlan
 
 /// Every hot loop of the engine lives in `Kernels` (this folder: this file,
-/// ShiftedConvolution.swift, DirectConvolution.swift, DenseKernel.swift,
-/// PoolingKernels.swift); layers only describe shapes. The folder is compiled
+/// WinogradConvolution.swift, ShiftedConvolution.swift,
+/// DirectConvolution.swift, DenseKernel.swift, PoolingKernels.swift);
+/// layers only describe shapes. The folder is compiled
 /// once per instruction set (ForwardPass.swift, Package.swift): `#if
 /// WIDE_VECTORS` (AVX-512), `#if AVX2_TILES` and `#if FUSED_MULTIPLY_ADD`
 /// select that copy's vector width, tiles and multiply-add.
@@ -26,8 +27,12 @@ import LayerPlan
 /// 16 × 16 tile = 16 of the 32 ZMM registers, and 32/64/128 channels fill
 /// whole panels.
 ///
-/// Where B comes from decides the convolution form (chosen per layer and
-/// slice in `CompiledKernels.forward`):
+/// A 3×3, stride-1 convolution with at least 8 input channels is planned
+/// at load as Winograd F(2×2, 3×3) (WinogradConvolution.swift: 2.25× fewer
+/// multiply-adds, a following 2×2 max pool fused; its 16 small products use
+/// the direct kernel's register tile). For the others, where B comes from
+/// decides the convolution form (chosen per layer and slice in
+/// `CompiledKernels.forward`):
 /// - direct (DirectConvolution.swift): channels in the lanes instead,
 ///   for deep layers (K ≥ 64) with few pixels: no im2col, no junk columns;
 /// - shifted (ShiftedConvolution.swift): stride 1, B rows are the padded

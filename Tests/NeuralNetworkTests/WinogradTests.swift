@@ -21,41 +21,63 @@ import Testing
         Shape(inC: 8, outC: 13, height: 7, width: 7, padding: 1, pool: false, batch: 2),
         Shape(inC: 9, outC: 40, height: 5, width: 9, padding: 0, pool: false, batch: 3),
         Shape(inC: 16, outC: 32, height: 14, width: 14, padding: 1, pool: true, batch: 1),
-        Shape(inC: 12, outC: 48, height: 7, width: 7, padding: 1, pool: true, batch: 11),
-        Shape(inC: 32, outC: 64, height: 9, width: 6, padding: 2, pool: true, batch: 3),
+        Shape(inC: 8, outC: 48, height: 7, width: 7, padding: 1, pool: true, batch: 11),
+        Shape(inC: 32, outC: 64, height: 9, width: 6, padding: 2, pool: true, batch: 1),
         Shape(inC: 8, outC: 8, height: 4, width: 5, padding: 0, pool: true, batch: 9),
         // One row of five tiles: a group of 5 (and of 5 + 5 → 7 + 3 or 6 + 4 for two glyphs).
         Shape(inC: 8, outC: 24, height: 4, width: 12, padding: 0, pool: false, batch: 1),
         Shape(inC: 8, outC: 24, height: 4, width: 12, padding: 0, pool: false, batch: 2),
     ]
 
-    @Test(arguments: KernelChoice.supported, shapes)
-    func matchesTheReferenceConvolution(kernels: KernelChoice, shape s: Shape) throws {
+    /// Parameterised by shape only: the reference (slow in a debug build) is
+    /// computed once and compared with every kernel set, so the suite does not
+    /// hold the test runner's threads long enough to starve the socket tests.
+    @Test(arguments: shapes)
+    func matchesTheReferenceConvolution(shape s: Shape) throws {
         var rng = SeededRandom(state: UInt64(s.inC * 1000 + s.outC * 10 + s.batch))
         let w = rng.floats(s.outC * s.inC * 9), b = rng.floats(s.outC)
         let convH = s.height + 2 * s.padding - 2, convW = s.width + 2 * s.padding - 2
         let (outH, outW) = s.pool ? (convH / 2, convW / 2) : (convH, convW)
         let features = s.outC * outH * outW
-        var m = TestModel(classes: features, channels: s.inC, height: s.height, width: s.width)
+        // A head of a few random projections rather than an identity layer as wide as the
+        // map (which made this suite slow in a debug build): a wrong output anywhere moves
+        // every projection by far more than the tolerance.
+        let projections = 6, head = rng.floats(projections * features)
+        var m = TestModel(classes: projections, channels: s.inC, height: s.height, width: s.width)
         m.conv("conv", in: s.inC, out: s.outC, kernel: [3, 3], padding: [s.padding, s.padding], weight: w, bias: b)
         m.layer("relu")
         if s.pool { m.layer("maxpool2d", ["kernel": [2, 2], "stride": [2, 2]]) }
         m.layer("flatten")
-        m.linear("identity", in: features, out: features, weight: Reference.identity(features), bias: nil)
+        m.linear("head", in: features, out: projections, weight: head, bias: nil)
 
-        let model = try m.build(kernels: kernels)
-        #expect(model.runsWinograd)
         let inputs = (0 ..< s.batch).map { _ in rng.floats(s.inC * s.height * s.width) }
-        let out = try InferenceSession(model: model, maxBatch: s.batch).logits(inputs)
-        for (n, input) in inputs.enumerated() {
+        let expected = inputs.map { input in
             var x = Reference.Tensor(values: input, channels: s.inC, height: s.height, width: s.width)
             x = Reference.relu(Reference.conv(x, weight: w, bias: b, outChannels: s.outC, kernel: (3, 3), stride: (1, 1),
                                               padding: (s.padding, s.padding)))
             if s.pool { x = Reference.pool(x, kernel: (2, 2), stride: (2, 2), padding: (0, 0), max: true) }
             #expect(x.values.count == features)
-            // Sums of up to 9·inC products of values in ±1: float32 rounding differs from the
-            // direct order by a few ulps of the largest partial sums.
-            #expect(maxAbsDifference(out[n], x.values) < 1e-4, "glyph \(n)")
+            return x.values
+        }
+        let logits = expected.map { Reference.linear($0, weight: head, bias: nil, outFeatures: projections) }
+        // Float32 rounding of a dot product grows with the sum of its terms' magnitudes
+        // (Σ|w·x|, up to ~300 here), not with the result: the bound is 1e-6 of that sum.
+        let tolerance = expected.map { x -> Float in
+            var largest: Float = 0
+            for p in 0 ..< projections {
+                var magnitude: Float = 0
+                for k in 0 ..< features { magnitude += abs(head[p * features + k] * x[k]) }
+                largest = max(largest, magnitude)
+            }
+            return 1e-6 * largest
+        }
+        for kernels in KernelChoice.supported {
+            let model = try m.build(kernels: kernels)
+            #expect(model.runsWinograd)
+            let out = try InferenceSession(model: model, maxBatch: s.batch).logits(inputs)
+            for n in 0 ..< s.batch {
+                #expect(maxAbsDifference(out[n], logits[n]) <= tolerance[n], "\(kernels), glyph \(n)")
+            }
         }
     }
 

@@ -78,13 +78,30 @@ extension Kernels {
     private static func pad(_ w: WinogradStep, input: UnsafePointer<Float>, batch: Int, padded: UnsafeMutablePointer<Float>) {
         let s = w.conv, width = w.paddedWidth, channels = winogradChannelStride(w), inPlane = s.inHeight * s.inWidth
         padded.update(repeating: 0, count: batch * w.paddedHeight * width * channels)
+        // Four channels at a time: four source rows read in step, each destination
+        // pixel written as one 16-byte group instead of four scattered floats.
+        let planeStride = batch * inPlane
         for n in 0 ..< batch {
-            for c in 0 ..< s.inChannels {
+            var c = 0
+            while c + 4 <= s.inChannels {
+                let s0 = input + (c * batch + n) * inPlane, s1 = s0 + planeStride, s2 = s1 + planeStride, s3 = s2 + planeStride
+                for y in 0 ..< s.inHeight {
+                    let row = padded + ((n * w.paddedHeight + y + s.padH) * width + s.padW) * channels + c
+                    let r = y * s.inWidth
+                    for x in 0 ..< s.inWidth {
+                        UnsafeMutableRawPointer(row + x * channels).storeBytes(
+                            of: SIMD4<Float>(s0[r + x], s1[r + x], s2[r + x], s3[r + x]), as: SIMD4<Float>.self)
+                    }
+                }
+                c += 4
+            }
+            while c < s.inChannels {
                 let source = input + (c * batch + n) * inPlane
                 for y in 0 ..< s.inHeight {
                     let row = padded + ((n * w.paddedHeight + y + s.padH) * width + s.padW) * channels + c
                     for x in 0 ..< s.inWidth { row[x * channels] = source[y * s.inWidth + x] }
                 }
+                c += 1
             }
         }
     }

@@ -31,7 +31,11 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.join(ROOT, ".build", "release", "ocr-server")
 CORPUS = os.path.join(ROOT, "Tests", "HTTPServerTests", "Fixtures", "parser-corpus.json")
-SEVEN = json.dumps({"strokes": [[[70, 50], [210, 50], [180, 110], [150, 170], [120, 240]]]}).encode()
+SEVEN_STROKE = [[70, 50], [210, 50], [180, 110], [150, 170], [120, 240]]
+SEVEN = json.dumps({"strokes": [SEVEN_STROKE]}).encode()
+# "7777" for mode=multi: four glyphs per request, so that in the overload scenario each
+# request costs recognition four times as much while its HTTP cost stays that of one.
+SEVENS = json.dumps({"strokes": [[[x + 300 * i, y] for x, y in SEVEN_STROKE] for i in range(4)]}).encode()
 RSS_BOUND_MB = 300
 OVERLOAD_CONNECTIONS = 400
 
@@ -221,7 +225,7 @@ class RssSampler:
 
 # wrk Lua: POST the recognize body and tally statuses and 503s without
 # Retry-After per thread; done() sums the threads' tallies.
-WRK_LUA = """
+WRK_LUA_TEMPLATE = """
 wrk.method = "POST"
 wrk.body = '%s'
 wrk.headers["Content-Type"] = "application/json"
@@ -249,13 +253,14 @@ function done(summary, latency, requests)
   io.write(string.format("REQS %%d %%d\\n", summary.requests, summary.duration))
   io.write(string.format("LATENCY %%d %%d\\n", latency:percentile(50), latency:percentile(99)))
 end
-""" % SEVEN.decode()
+"""
+WRK_LUA = WRK_LUA_TEMPLATE % SEVEN.decode()
 
 
-def run_wrk(port, connections, seconds, script_path):
+def run_wrk(port, connections, seconds, script_path, path="/api/v1/recognize"):
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "-s", script_path,
-         f"http://127.0.0.1:{port}/api/v1/recognize"],
+         f"http://127.0.0.1:{port}{path}"],
         capture_output=True, text=True, timeout=seconds + 30).stdout
     result = {"status": {}, "errors": {}, "rps": 0.0, "p50_ms": 0.0, "p99_ms": 0.0}
     for line in out.splitlines():
@@ -275,19 +280,22 @@ def run_wrk(port, connections, seconds, script_path):
 
 
 def scenario_overload(q):
-    # One inference worker on the portable kernels: recognition, not HTTP, must be what runs
-    # out, so that the closed-loop wrk below can offer ten times what the server recognises
-    # (with the vector kernels one worker outruns the HTTP side on two cores).
+    # One inference worker on the portable kernels, and four glyphs per request: recognition,
+    # not HTTP, must be what runs out, so that the closed-loop wrk below can offer ten times
+    # what the server recognises (with the vector kernels one worker outruns the HTTP side on
+    # two cores; since the Winograd convolutions, one glyph per request did so even on the
+    # portable kernels).
     server = Server(["inference.queue_depth=16", "inference.workers=1"], env={"OCR_KERNELS": "portable"})
+    multi = "/api/v1/recognize?mode=multi"
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
-        lua.write(WRK_LUA)
+        lua.write(WRK_LUA_TEMPLATE % SEVENS.decode())
         lua.flush()
         try:
-            base = run_wrk(server.port, 16, 2 if q else 4, lua.name)
+            base = run_wrk(server.port, 16, 2 if q else 4, lua.name, multi)
             capacity = base["status"].get("200", 0) / (2 if q else 4)
             sampler = RssSampler(server)
             load_s = 5 if q else 10
-            over = run_wrk(server.port, OVERLOAD_CONNECTIONS, load_s, lua.name)
+            over = run_wrk(server.port, OVERLOAD_CONNECTIONS, load_s, lua.name, multi)
             peak = sampler.finish()
             st, err = over["status"], over["errors"]
             others = {k: v for k, v in st.items() if k not in ("200", "503", "noretry")}
@@ -296,7 +304,7 @@ def scenario_overload(q):
             ratio = over["rps"] / max(capacity, 1)
             ok = (not others and st.get("noretry", 0) == 0 and socket_errors == 0 and st.get("503", 0) > 0
                   and peak < RSS_BOUND_MB and health == 200 and ratio >= 10)
-            detail = (f"capacity {capacity:.0f} ok req/s (1 inference worker, portable kernels; wrk, 16 keep-alive conns); overload wrk "
+            detail = (f"capacity {capacity:.0f} ok req/s (4 glyphs each, 1 inference worker, portable kernels; wrk, 16 keep-alive conns); overload wrk "
                       f"{OVERLOAD_CONNECTIONS} conns {load_s}s: {over['rps']:.0f} req/s offered and answered "
                       f"({ratio:.1f}x capacity, pass needs 10x), latency p50/p99 {over['p50_ms']:.2f}/{over['p99_ms']:.2f} ms, "
                       f"200={st.get('200', 0)} "

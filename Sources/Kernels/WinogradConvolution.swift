@@ -26,8 +26,10 @@ import LayerPlan
 extension Kernels {
     /// Input channels rounded up to whole `HalfVector`s: the stride of a pixel
     /// in the padded input and of a tile in the transformed tiles.
-    static func winogradChannelStride(_ w: WinogradStep) -> Int {
-        (w.conv.inChannels + HalfVector.scalarCount - 1) / HalfVector.scalarCount * HalfVector.scalarCount
+    static func winogradChannelStride(_ w: WinogradStep) -> Int { paddedChannels(w.conv.inChannels) }
+
+    static func paddedChannels(_ channels: Int) -> Int {
+        (channels + HalfVector.scalarCount - 1) / HalfVector.scalarCount * HalfVector.scalarCount
     }
 
     /// Scratch floats for the padded input and for the tiles (phase 1) plus
@@ -48,8 +50,16 @@ extension Kernels {
         let groups = (tileCount + pixelTile - 1) / pixelTile
         let groupStride = 16 * pixelTile * channelStride
         let products = tiles + groups * groupStride
-        pad(w, input: input, batch: batch, padded: padded)
-        transformInput(w, padded: padded, batch: batch, tiles: tiles)
+        if w.inputPrepared {
+            transformInput(w, padded: input, batch: batch, tiles: tiles)
+        } else {
+            pad(w, input: input, batch: batch, padded: padded)
+            transformInput(w, padded: padded, batch: batch, tiles: tiles)
+        }
+        if let handOff = w.handOff {
+            // The next step's padding (and any lanes past its channels) must read as zeros.
+            output.update(repeating: 0, count: batch * handOff.paddedHeight * handOff.paddedWidth * paddedChannels(handOff.channels))
+        }
 
         let lanes = channelLanes, panels = (s.outChannels + lanes - 1) / lanes
         w.transformed.withUnsafeBufferPointer { u in
@@ -280,7 +290,36 @@ extension Kernels {
                 let b = UnsafeRawPointer(bias + part).loadUnaligned(as: HalfVector.self)
                 let live = min(half, channels - part)
                 let channel = output + (firstChannel + part) * planeStride
-                if w.pooled {
+                if let handOff = w.handOff {
+                    // Whole vectors into the next step's padded [n][y][x][c] input. Lanes past the
+                    // last channel hold zeros (zero weights and bias), as that layout needs.
+                    let stride = paddedChannels(handOff.channels)
+                    @inline(__always) func put(_ value: HalfVector, _ y: Int, _ x: Int) {
+                        let at = output + ((n * handOff.paddedHeight + y + handOff.padH) * handOff.paddedWidth + x + handOff.padW) * stride
+                        UnsafeMutableRawPointer(at + firstChannel + part).storeBytes(of: value, as: HalfVector.self)
+                    }
+                    if w.pooled {
+                        var v = maximum(maximum(y00, y01), maximum(y10, y11)) + b
+                        if s.relu { v.replace(with: 0, where: v .< 0) }
+                        put(v, ty, tx)
+                    } else {
+                        let oy = 2 * ty, ox = 2 * tx
+                        let right = ox + 1 < w.outWidth, below = oy + 1 < w.outHeight
+                        var v00 = y00 + b, v01 = y01 + b, v10 = y10 + b, v11 = y11 + b
+                        if s.relu {
+                            v00.replace(with: 0, where: v00 .< 0)
+                            v01.replace(with: 0, where: v01 .< 0)
+                            v10.replace(with: 0, where: v10 .< 0)
+                            v11.replace(with: 0, where: v11 .< 0)
+                        }
+                        put(v00, oy, ox)
+                        if right { put(v01, oy, ox + 1) }
+                        if below {
+                            put(v10, oy + 1, ox)
+                            if right { put(v11, oy + 1, ox + 1) }
+                        }
+                    }
+                } else if w.pooled {
                     // max then bias and ReLU: both are monotonic, so this equals pooling after them.
                     var v = maximum(maximum(y00, y01), maximum(y10, y11)) + b
                     if s.relu { v.replace(with: 0, where: v .< 0) }

@@ -175,12 +175,39 @@ public struct WinogradStep: Sendable {
     /// value (ξ, o, c) is at `((ξ · panels + o / lanes) · inChannels + c) · lanes + o % lanes`.
     public var transformed: [Float]
     public var paddedBias: [Float]
+    /// Set when the next step is also a Winograd step: this one then writes
+    /// its output straight into that step's zero-padded, channels-innermost
+    /// input (`[n][y][x][c]`), whole vectors of channels at a time, instead
+    /// of `[c][n][y][x]` planes that the next step would copy over.
+    public var handOff: HandOff? = nil
+    /// Set on the step that receives a `handOff`: its input is already padded.
+    public var inputPrepared = false
+
+    /// The padded input of the next Winograd step, as this step must write it.
+    public struct HandOff: Sendable, Equatable {
+        public var paddedHeight: Int, paddedWidth: Int, padH: Int, padW: Int, channels: Int
+        public init(paddedHeight: Int, paddedWidth: Int, padH: Int, padW: Int, channels: Int) {
+            self.paddedHeight = paddedHeight
+            self.paddedWidth = paddedWidth
+            self.padH = padH
+            self.padW = padW
+            self.channels = channels
+        }
+        /// Floats per glyph, with the channels rounded up to 16, the widest vector of any
+        /// kernel set (each set rounds to its own, never more).
+        public var elements: Int { paddedHeight * paddedWidth * ((channels + 15) / 16 * 16) }
+    }
 
     public init(conv: ConvStep, pooled: Bool, transformed: [Float], paddedBias: [Float]) {
         self.conv = conv
         self.pooled = pooled
         self.transformed = transformed
         self.paddedBias = paddedBias
+    }
+
+    /// How the previous Winograd step must write this step's input.
+    public var receivingEnd: HandOff {
+        HandOff(paddedHeight: paddedHeight, paddedWidth: paddedWidth, padH: conv.padH, padW: conv.padW, channels: conv.inChannels)
     }
 
     /// Tiles per glyph (rows × columns). Pooled, a tile is one pooled output
@@ -222,7 +249,7 @@ public enum Step: Sendable {
         case .globalAveragePool(let channels, _): return channels
         case .flatten, .relu: return input
         case .dense(let d): return d.outFeatures
-        case .winograd(let w): return w.conv.outChannels * w.outHeight * w.outWidth
+        case .winograd(let w): return w.handOff?.elements ?? w.conv.outChannels * w.outHeight * w.outWidth
         }
     }
 }

@@ -76,6 +76,14 @@ enum WinogradPlanning {
             result.append(steps[index])
             index += 1
         }
+        // Adjacent Winograd steps hand over the padded, channels-innermost input directly.
+        for i in result.indices.dropLast() {
+            guard case .winograd(var producer) = result[i], case .winograd(var consumer) = result[i + 1] else { continue }
+            producer.handOff = consumer.receivingEnd
+            consumer.inputPrepared = true
+            result[i] = .winograd(producer)
+            result[i + 1] = .winograd(consumer)
+        }
         return result
     }
 }

@@ -81,6 +81,57 @@ import Testing
         }
     }
 
+    /// Adjacent Winograd steps hand the next one its padded, channels-innermost
+    /// input directly: odd channel counts (lanes past the last channel must stay
+    /// zero), padding 1, 0 and 2, pooled and not, several slices.
+    @Test(arguments: [1, 3, 11])
+    func adjacentStepsHandOverTheirOutput(batch: Int) throws {
+        var rng = SeededRandom(state: UInt64(100 + batch))
+        let w1 = rng.floats(13 * 8 * 9), b1 = rng.floats(13)
+        let w2 = rng.floats(24 * 13 * 9), b2 = rng.floats(24)
+        let w3 = rng.floats(16 * 24 * 9), b3 = rng.floats(16)
+        // 9×9 → conv pad 1 → 9×9 → conv pad 0 → 7×7 → pool → 3×3 → conv pad 2 → 5×5.
+        let features = 16 * 25, projections = 5, head = rng.floats(projections * features)
+        var m = TestModel(classes: projections, channels: 8, height: 9, width: 9)
+        m.conv("a", in: 8, out: 13, kernel: [3, 3], padding: [1, 1], weight: w1, bias: b1)
+        m.layer("relu")
+        m.conv("b", in: 13, out: 24, kernel: [3, 3], padding: [0, 0], weight: w2, bias: b2)
+        m.layer("relu")
+        m.layer("maxpool2d", ["kernel": [2, 2], "stride": [2, 2]])
+        m.conv("c", in: 24, out: 16, kernel: [3, 3], padding: [2, 2], weight: w3, bias: b3)
+        m.layer("flatten")
+        m.linear("head", in: features, out: projections, weight: head, bias: nil)
+        let inputs = (0 ..< batch).map { _ in rng.floats(8 * 81) }
+        var expected: [[Float]] = [], tolerance: [Float] = []
+        for input in inputs {
+            var x = Reference.Tensor(values: input, channels: 8, height: 9, width: 9)
+            x = Reference.relu(Reference.conv(x, weight: w1, bias: b1, outChannels: 13, kernel: (3, 3), stride: (1, 1), padding: (1, 1)))
+            x = Reference.relu(Reference.conv(x, weight: w2, bias: b2, outChannels: 24, kernel: (3, 3), stride: (1, 1), padding: (0, 0)))
+            x = Reference.pool(x, kernel: (2, 2), stride: (2, 2), padding: (0, 0), max: true)
+            x = Reference.conv(x, weight: w3, bias: b3, outChannels: 16, kernel: (3, 3), stride: (1, 1), padding: (2, 2))
+            expected.append(Reference.linear(x.values, weight: head, bias: nil, outFeatures: projections))
+            var largest: Float = 0
+            for p in 0 ..< projections {
+                var magnitude: Float = 0
+                for k in 0 ..< features { magnitude += abs(head[p * features + k] * x.values[k]) }
+                largest = max(largest, magnitude)
+            }
+            tolerance.append(1e-5 * largest)  // three layers deep: rounding compounds
+        }
+        for kernels in KernelChoice.supported {
+            let model = try m.build(kernels: kernels)
+            let handOffs = model.steps.compactMap { step -> (Bool, Bool)? in
+                if case .winograd(let w) = step { (w.handOff != nil, w.inputPrepared) } else { nil }
+            }
+            #expect(handOffs.map(\.0) == [true, true, false], "\(kernels)")
+            #expect(handOffs.map(\.1) == [false, true, true], "\(kernels)")
+            let out = try InferenceSession(model: model, maxBatch: batch).logits(inputs)
+            for n in 0 ..< batch {
+                #expect(maxAbsDifference(out[n], expected[n]) <= tolerance[n], "\(kernels), glyph \(n)")
+            }
+        }
+    }
+
     /// The plan: which convolutions become Winograd steps, and which pools fuse.
     @Test func planFusesOnlyAnAdjacentTwoByTwoMaxPool() throws {
         var rng = SeededRandom(state: 3)

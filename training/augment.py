@@ -40,6 +40,9 @@ class AugmentConfig:
     # preprocessing stay), so clean shapes like MNIST test and plain canvas digits are seen often.
     # It is taken before the light share: u < p_clean is clean, u < p_clean + p_light is light.
     p_clean: float = 0.0
+    # If set, the clean share also keeps its stroke thickness and tone, so it is the source
+    # image through the preprocessing alone (plus the translation, which the crop undoes).
+    clean_untouched: bool = False
 
 
 def _affine(b: int, cfg: AugmentConfig, g: torch.Generator, k: torch.Tensor) -> torch.Tensor:
@@ -114,7 +117,8 @@ def augment(src: torch.Tensor, g: torch.Generator, cfg: AugmentConfig = AugmentC
     theta = _affine(b, cfg, g, k)
     grid = F.affine_grid(theta, (b, 1, CANVAS, CANVAS), align_corners=False) + _elastic(b, cfg, g, k)
     x = F.grid_sample(src.unsqueeze(1).float(), grid, mode="bilinear", padding_mode="zeros", align_corners=False)
-    x = _tone(_thickness(x, g), cfg, g)
+    styled = _tone(_thickness(x, g), cfg, g)
+    x = torch.where((u < cfg.p_clean).view(b, 1, 1, 1), x, styled) if cfg.clean_untouched else styled
     out, valid = preprocess_batch(x.squeeze(1))
     # A sample whose ink vanished (rare: an eroded faint stroke) falls back to its plain preprocessing.
     if not bool(valid.all()):

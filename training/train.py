@@ -61,6 +61,8 @@ def parse_args(argv=None):
     p.add_argument("--p-clean", type=float, default=0.0,
                    help="share of each batch with no geometric distortion at all (AugmentConfig.p_clean); "
                         "taken before the --p-light share, and applied in the mild epochs too")
+    p.add_argument("--clean-untouched", action="store_true",
+                   help="the --p-clean share also skips the thickness and tone changes (preprocessing only)")
     p.add_argument("--ema", type=float, default=0.0,
                    help="decay of an exponential moving average of the weights (e.g. 0.999; 0: off); "
                         "when on, the average is what is validated, selected and written")
@@ -256,8 +258,9 @@ def main(argv=None):
     if a.init:
         model.load_state_dict(ck["state"])
     mild = AugmentConfig(rotation_deg=8, scale=(0.92, 1.08), aspect=0.08, shear=0.12, elastic_alpha=0.03,
-                         p_elastic=0.5, p_crisp=0.35, p_paper=0.1, p_clean=a.p_clean)
-    cfg = mild if a.mild else AugmentConfig(p_light=a.p_light, p_clean=a.p_clean)
+                         p_elastic=0.5, p_crisp=0.35, p_paper=0.1, p_clean=a.p_clean,
+                         clean_untouched=a.clean_untouched)
+    cfg = mild if a.mild else AugmentConfig(p_light=a.p_light, p_clean=a.p_clean, clean_untouched=a.clean_untouched)
     weights = {STAR: a.star_weight, SCRIBBLE: a.scribble_weight}
     mild_weights = None if a.mild_scribble_weight is None else {**weights, SCRIBBLE: a.mild_scribble_weight}
     ema = WeightAverage(model, a.ema) if a.ema > 0 else None
@@ -291,7 +294,7 @@ def main(argv=None):
         "epochs": a.epochs, "best_epoch": best["epoch"], "per_class_per_epoch": a.per_class,
         "class_weights": {"star": a.star_weight, "scribble": a.scribble_weight,
                           "scribble_in_mild_epochs": a.mild_scribble_weight or a.scribble_weight},
-        "augmentation": {"p_light": a.p_light, "p_clean": a.p_clean,
+        "augmentation": {"p_light": a.p_light, "p_clean": a.p_clean, "clean_untouched": a.clean_untouched,
                          "mild_last_epochs": 0 if a.mild else a.mild_last},
         "weight_average_decay": a.ema, "architecture": a.arch, "dropout": a.dropout,
         "filter": {"models": a.filter_models, "threshold": a.filter_threshold},

@@ -260,3 +260,14 @@ def test_train_loop_with_mild_weights_and_weight_average():
     # epoch 1: 8 + 8 + 8 = 24 samples = 6 batches; epoch 2 (scribble-like class halved): 20 = 5 batches
     assert seen == [6, 11]
     assert not torch.equal(avg.model[0].weight, m[0].weight)
+
+
+def test_untouched_clean_share_skips_thickness_and_tone():
+    from training.augment import AugmentConfig
+    imgs = torch.from_numpy(generate(8, seed=5)[0])
+    run = lambda **kw: augment(imgs, torch.Generator().manual_seed(6), AugmentConfig(p_clean=1.0, **kw))
+    # Tone settings cannot matter when the whole batch is the untouched clean share ...
+    assert torch.equal(run(clean_untouched=True, p_crisp=1.0, p_paper=0.0),
+                       run(clean_untouched=True, p_crisp=0.0, p_paper=1.0))
+    # ... but they do for the ordinary clean share, which keeps thickness and tone changes.
+    assert not torch.equal(run(p_crisp=1.0, p_paper=0.0), run(p_crisp=0.0, p_paper=1.0))

@@ -40,8 +40,10 @@ class AugmentConfig:
     # preprocessing stay), so clean shapes like MNIST test and plain canvas digits are seen often.
     # It is taken before the light share: u < p_clean is clean, u < p_clean + p_light is light.
     p_clean: float = 0.0
-    # If set, the clean share also keeps its stroke thickness and tone, so it is the source
-    # image through the preprocessing alone (plus the translation, which the crop undoes).
+    # If set, the clean share is the source image exactly as given. Training sources are
+    # already the service's preprocessed view, which is what validation and the service see;
+    # resampling them onto the canvas and preprocessing again thins strokes (about 19 % less
+    # ink on MNIST), so without the thickness changes that copy would be skewed thin.
     clean_untouched: bool = False
 
 
@@ -117,11 +119,12 @@ def augment(src: torch.Tensor, g: torch.Generator, cfg: AugmentConfig = AugmentC
     theta = _affine(b, cfg, g, k)
     grid = F.affine_grid(theta, (b, 1, CANVAS, CANVAS), align_corners=False) + _elastic(b, cfg, g, k)
     x = F.grid_sample(src.unsqueeze(1).float(), grid, mode="bilinear", padding_mode="zeros", align_corners=False)
-    styled = _tone(_thickness(x, g), cfg, g)
-    x = torch.where((u < cfg.p_clean).view(b, 1, 1, 1), x, styled) if cfg.clean_untouched else styled
+    x = _tone(_thickness(x, g), cfg, g)
     out, valid = preprocess_batch(x.squeeze(1))
     # A sample whose ink vanished (rare: an eroded faint stroke) falls back to its plain preprocessing.
     if not bool(valid.all()):
         plain, _ = preprocess_batch(src.float())
         out = torch.where(valid.view(b, 1, 1), out, plain)
+    if cfg.clean_untouched:
+        out = torch.where((u < cfg.p_clean).view(b, 1, 1), src.float(), out)
     return out

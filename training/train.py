@@ -62,7 +62,8 @@ def parse_args(argv=None):
                    help="share of each batch with no geometric distortion at all (AugmentConfig.p_clean); "
                         "taken before the --p-light share, and applied in the mild epochs too")
     p.add_argument("--clean-untouched", action="store_true",
-                   help="the --p-clean share also skips the thickness and tone changes (preprocessing only)")
+                   help="the --p-clean share is the training image as it is: the service's preprocessed view, "
+                        "no resampling, thickness or tone change")
     p.add_argument("--ema", type=float, default=0.0,
                    help="decay of an exponential moving average of the weights (e.g. 0.999; 0: off); "
                         "when on, the average is what is validated, selected and written")

@@ -269,5 +269,7 @@ def test_untouched_clean_share_skips_thickness_and_tone():
     # Tone settings cannot matter when the whole batch is the untouched clean share ...
     assert torch.equal(run(clean_untouched=True, p_crisp=1.0, p_paper=0.0),
                        run(clean_untouched=True, p_crisp=0.0, p_paper=1.0))
-    # ... but they do for the ordinary clean share, which keeps thickness and tone changes.
+    # ... and the untouched share is the (already preprocessed) source itself.
+    assert torch.equal(run(clean_untouched=True), imgs.float())
+    # Tone does matter for the ordinary clean share, which keeps thickness and tone changes.
     assert not torch.equal(run(p_crisp=1.0, p_paper=0.0), run(p_crisp=0.0, p_paper=1.0))

@@ -53,6 +53,9 @@ def parse_args(argv=None):
     p.add_argument("--init", default=None, help="fine-tune from this checkpoint (keeps its normalization)")
     p.add_argument("--reuse-scribbles", action="store_true",
                    help="take the generated scribbles from RUNS/scribbles.npz instead of stages 1-2")
+    p.add_argument("--extra-scribbles", type=int, default=0,
+                   help="with --reuse-scribbles: generate this many more training candidates (another seed), "
+                        "filter them the same way and add them; the validation set stays the cached one")
     p.add_argument("--mild", action="store_true", help="milder augmentation (for a short low-LR fine-tune)")
     p.add_argument("--mild-last", type=int, default=3,
                    help="the last N epochs of the run use the milder augmentation (0: none)")
@@ -191,8 +194,8 @@ def norm_stats(pools) -> tuple[float, float]:
     return float(m), float(np.sqrt(sq - m * m))
 
 
-def make_scribbles(a, pools12, mean, std, square_train):
-    """Stages 1-2: a short 12-class filter model, then generated scribbles it does not recognise."""
+def filter_models(a, pools12, mean, std) -> list:
+    """Stage 1: short 12-class models (digits, star, smiley) that judge the generated candidates."""
     print(f"stage 1: {a.filter_models} filter model(s) (digits, star, smiley)", flush=True)
     filt = []
     per = max(1, a.filter_batches * a.batch // 12)
@@ -201,6 +204,21 @@ def make_scribbles(a, pools12, mean, std, square_train):
         m = GlyphNet()
         train_loop(m, pools12, mean, std, 1, per, a.batch, a.lr, a.seed + 10 + i, f"filter {i + 1}")
         filt.append(m)
+    return filt
+
+
+def extra_scribbles(a, pools12, mean, std) -> np.ndarray:
+    """More generated training scribbles (candidates of another seed, same filter), validation untouched."""
+    filt = filter_models(a, pools12, mean, std)
+    cands, _ = generate(a.extra_scribbles, seed=a.seed + 300)
+    kept, _ = filter_scribbles(filt, cands, mean, std, a.filter_threshold)
+    print(f"extra scribbles kept: {len(kept)}/{len(cands)}", flush=True)
+    return kept
+
+
+def make_scribbles(a, pools12, mean, std, square_train):
+    """Stages 1-2: short 12-class filter models, then generated scribbles they do not recognise."""
+    filt = filter_models(a, pools12, mean, std)
 
     print("stage 2: generate and filter scribbles", flush=True)
     cands, _ = generate(a.scribbles, seed=a.seed + 100)
@@ -238,6 +256,8 @@ def main(argv=None):
         cached = np.load(os.path.join(a.runs, "scribbles.npz"))
         scrib_train, scrib_val = cached["train"], cached["val"]
         print(f"reusing generated scribbles: train {len(scrib_train)}, val {len(scrib_val)}", flush=True)
+        if a.extra_scribbles > 0:
+            scrib_train = np.concatenate([scrib_train, extra_scribbles(a, digits + [star, smiley], mean, std)])
     else:
         scrib_train, scrib_val = make_scribbles(a, digits + [star, smiley], mean, std, square_train)
     scribble = np.concatenate([square_train, scrib_train])
@@ -299,6 +319,7 @@ def main(argv=None):
                          "mild_last_epochs": 0 if a.mild else a.mild_last},
         "weight_average_decay": a.ema, "architecture": a.arch, "dropout": a.dropout,
         "filter": {"models": a.filter_models, "threshold": a.filter_threshold},
+        "extra_scribble_candidates": a.extra_scribbles,
         "data": [f"MNIST train {len(raw.train_x)} (validation {len(raw.val_x)} held out)",
                  f"Quick, Draw! star {len(star)}, smiley {len(smiley)} (validation {len(splits['star_val'][0])} each)",
                  f"scribble: Quick, Draw! squares {len(square_train)} + generated strokes {len(scrib_train)}"],

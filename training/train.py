@@ -9,6 +9,7 @@ validation splits → write the checkpoint and the shipped model files.
 from __future__ import annotations
 
 import argparse
+import copy
 import datetime
 import json
 import os
@@ -23,7 +24,7 @@ from .augment import AugmentConfig, augment
 from .common import RUNS, eval_splits, predict, preprocess_set, split_accuracies
 from .datasets import DEFAULT_MNIST, DEFAULT_QUICKDRAW, load_all
 from .export import write_model
-from .model import GlyphNet
+from .model import ARCHITECTURES, GlyphNet, with_dropout
 from .scribbles import generate
 
 
@@ -52,11 +53,28 @@ def parse_args(argv=None):
     p.add_argument("--init", default=None, help="fine-tune from this checkpoint (keeps its normalization)")
     p.add_argument("--reuse-scribbles", action="store_true",
                    help="take the generated scribbles from RUNS/scribbles.npz instead of stages 1-2")
+    p.add_argument("--extra-scribbles", type=int, default=0,
+                   help="with --reuse-scribbles: generate this many more training candidates (another seed), "
+                        "filter them the same way and add them; the validation set stays the cached one")
     p.add_argument("--mild", action="store_true", help="milder augmentation (for a short low-LR fine-tune)")
     p.add_argument("--mild-last", type=int, default=3,
                    help="the last N epochs of the run use the milder augmentation (0: none)")
     p.add_argument("--p-light", type=float, default=0.5,
                    help="share of each batch whose geometric distortion is scaled down (AugmentConfig.p_light)")
+    p.add_argument("--p-clean", type=float, default=0.0,
+                   help="share of each batch with no geometric distortion at all (AugmentConfig.p_clean); "
+                        "taken before the --p-light share, and applied in the mild epochs too")
+    p.add_argument("--clean-untouched", action="store_true",
+                   help="the --p-clean share is the training image as it is: the service's preprocessed view, "
+                        "no resampling, thickness or tone change")
+    p.add_argument("--ema", type=float, default=0.0,
+                   help="decay of an exponential moving average of the weights (e.g. 0.999; 0: off); "
+                        "when on, the average is what is validated, selected and written")
+    p.add_argument("--mild-scribble-weight", type=float, default=None,
+                   help="scribble weight during the mild last epochs (default: --scribble-weight)")
+    p.add_argument("--arch", default="glyphnet", choices=sorted(ARCHITECTURES),
+                   help="layer list of the 13-class model (model.py); the filter models always use the default")
+    p.add_argument("--dropout", type=float, default=None, help="probability of every dropout layer (default: the layer list's)")
     p.add_argument("--star-weight", type=float, default=1.25, help="star draws per epoch, as a multiple of --per-class")
     p.add_argument("--scribble-weight", type=float, default=1.5,
                    help="scribble draws per epoch, as a multiple of --per-class (the most varied class)")
@@ -74,6 +92,34 @@ class Progress:
         el = time.time() - self.start
         eta = el / self.done * (self.total - self.done)
         print(f"[{self.label}] {self.done}/{self.total} elapsed {el:5.0f}s eta {eta:5.0f}s {extra}", flush=True)
+
+
+class WeightAverage:
+    """Exponential moving average of a model's parameters and buffers.
+
+    After every optimiser step `update` moves each floating-point entry of the copy's
+    state towards the live model's by (1 - decay); BatchNorm running statistics are
+    averaged the same way, integer counters are copied. Early on the decay is capped at
+    (1 + n) / (10 + n) so the average is not dominated by the random initialisation.
+    """
+
+    def __init__(self, model: torch.nn.Module, decay: float):
+        self.model = copy.deepcopy(model)
+        self.model.eval()
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+        self.decay, self.updates = decay, 0
+
+    @torch.no_grad()
+    def update(self, model: torch.nn.Module) -> None:
+        self.updates += 1
+        d = min(self.decay, (1 + self.updates) / (10 + self.updates))
+        live = model.state_dict()
+        for k, v in self.model.state_dict().items():
+            if v.dtype.is_floating_point:
+                v.mul_(d).add_(live[k].detach(), alpha=1 - d)
+            else:
+                v.copy_(live[k])
 
 
 def class_draws(n_classes: int, per_class: int, weights: dict | None = None) -> list:
@@ -96,20 +142,25 @@ def balanced_batches(pools: list, draws: list, batch: int, rng: np.random.Genera
 
 def train_loop(model, pools, mean, std, epochs, per_class, batch, lr, seed, label, on_epoch=None,
                cfg: AugmentConfig = AugmentConfig(), weights: dict | None = None,
-               last_cfg: AugmentConfig | None = None, last_epochs: int = 0):
-    """One-cycle training; the final `last_epochs` epochs use `last_cfg` instead of `cfg`."""
+               last_cfg: AugmentConfig | None = None, last_epochs: int = 0,
+               last_weights: dict | None = None, ema: WeightAverage | None = None):
+    """One-cycle training; the final `last_epochs` epochs use `last_cfg` instead of `cfg` (and
+    `last_weights` instead of `weights` if given); `ema`, if given, is updated after every step."""
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)
-    draws = class_draws(len(pools), per_class, weights)
-    steps = epochs * (sum(draws) // batch)
+    is_last = lambda epoch: last_cfg is not None and epoch >= epochs - last_epochs
+    epoch_draws = [class_draws(len(pools), per_class,
+                               last_weights if is_last(e) and last_weights is not None else weights)
+                   for e in range(epochs)]
+    steps = sum(sum(d) // batch for d in epoch_draws)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.2)
     prog = Progress(steps, label)
     for epoch in range(epochs):
         model.train()
         run_loss, n = 0.0, 0
-        ecfg = last_cfg if last_cfg is not None and epoch >= epochs - last_epochs else cfg
-        for xs, ys in balanced_batches(pools, draws, batch, rng):
+        ecfg = last_cfg if is_last(epoch) else cfg
+        for xs, ys in balanced_batches(pools, epoch_draws[epoch], batch, rng):
             x = augment(xs.float() / 255.0 if xs.dtype == torch.uint8 else xs, gen, ecfg)
             x = ((x - mean) / std).unsqueeze(1)
             loss = F.cross_entropy(model(x), ys, label_smoothing=0.05)
@@ -117,6 +168,8 @@ def train_loop(model, pools, mean, std, epochs, per_class, batch, lr, seed, labe
             loss.backward()
             opt.step()
             sched.step()
+            if ema is not None:
+                ema.update(model)
             run_loss, n = run_loss + loss.item(), n + 1
             prog.step(extra=f"epoch {epoch + 1}/{epochs} loss {run_loss / n:.4f}")
         if on_epoch:
@@ -141,8 +194,8 @@ def norm_stats(pools) -> tuple[float, float]:
     return float(m), float(np.sqrt(sq - m * m))
 
 
-def make_scribbles(a, pools12, mean, std, square_train):
-    """Stages 1-2: a short 12-class filter model, then generated scribbles it does not recognise."""
+def filter_models(a, pools12, mean, std) -> list:
+    """Stage 1: short 12-class models (digits, star, smiley) that judge the generated candidates."""
     print(f"stage 1: {a.filter_models} filter model(s) (digits, star, smiley)", flush=True)
     filt = []
     per = max(1, a.filter_batches * a.batch // 12)
@@ -151,6 +204,21 @@ def make_scribbles(a, pools12, mean, std, square_train):
         m = GlyphNet()
         train_loop(m, pools12, mean, std, 1, per, a.batch, a.lr, a.seed + 10 + i, f"filter {i + 1}")
         filt.append(m)
+    return filt
+
+
+def extra_scribbles(a, pools12, mean, std) -> np.ndarray:
+    """More generated training scribbles (candidates of another seed, same filter), validation untouched."""
+    filt = filter_models(a, pools12, mean, std)
+    cands, _ = generate(a.extra_scribbles, seed=a.seed + 300)
+    kept, _ = filter_scribbles(filt, cands, mean, std, a.filter_threshold)
+    print(f"extra scribbles kept: {len(kept)}/{len(cands)}", flush=True)
+    return kept
+
+
+def make_scribbles(a, pools12, mean, std, square_train):
+    """Stages 1-2: short 12-class filter models, then generated scribbles they do not recognise."""
+    filt = filter_models(a, pools12, mean, std)
 
     print("stage 2: generate and filter scribbles", flush=True)
     cands, _ = generate(a.scribbles, seed=a.seed + 100)
@@ -188,6 +256,8 @@ def main(argv=None):
         cached = np.load(os.path.join(a.runs, "scribbles.npz"))
         scrib_train, scrib_val = cached["train"], cached["val"]
         print(f"reusing generated scribbles: train {len(scrib_train)}, val {len(scrib_val)}", flush=True)
+        if a.extra_scribbles > 0:
+            scrib_train = np.concatenate([scrib_train, extra_scribbles(a, digits + [star, smiley], mean, std)])
     else:
         scrib_train, scrib_val = make_scribbles(a, digits + [star, smiley], mean, std, square_train)
     scribble = np.concatenate([square_train, scrib_train])
@@ -202,31 +272,39 @@ def main(argv=None):
     splits = eval_splits(raw, scrib_val)
 
     print("stage 3: glyphnet", flush=True)
-    model = GlyphNet(ck.get("layers") if a.init else None)
+    layers = ck.get("layers") if a.init else ARCHITECTURES[a.arch]
+    if a.dropout is not None:
+        layers = with_dropout(layers, a.dropout)
+    model = GlyphNet(layers)
     if a.init:
         model.load_state_dict(ck["state"])
     mild = AugmentConfig(rotation_deg=8, scale=(0.92, 1.08), aspect=0.08, shear=0.12, elastic_alpha=0.03,
-                         p_elastic=0.5, p_crisp=0.35, p_paper=0.1)
-    cfg = mild if a.mild else AugmentConfig(p_light=a.p_light)
+                         p_elastic=0.5, p_crisp=0.35, p_paper=0.1, p_clean=a.p_clean,
+                         clean_untouched=a.clean_untouched)
+    cfg = mild if a.mild else AugmentConfig(p_light=a.p_light, p_clean=a.p_clean, clean_untouched=a.clean_untouched)
     weights = {STAR: a.star_weight, SCRIBBLE: a.scribble_weight}
+    mild_weights = None if a.mild_scribble_weight is None else {**weights, SCRIBBLE: a.mild_scribble_weight}
+    ema = WeightAverage(model, a.ema) if a.ema > 0 else None
+    judged = ema.model if ema is not None else model  # what is validated, selected and written
     best = {"score": -1.0}
     history = []
 
     def on_epoch(epoch, loss):
-        acc = split_accuracies(model, splits, mean, std)
+        acc = split_accuracies(judged, splits, mean, std)
         score = float(np.mean(list(acc.values())))
         history.append({"epoch": epoch + 1, "loss": loss, **acc})
         print(f"epoch {epoch + 1}: loss {loss:.4f} " + " ".join(f"{k} {v:.4f}" for k, v in acc.items()), flush=True)
         if score >= best["score"]:
             best.update(score=score, epoch=epoch + 1, acc=acc,
-                        state={k: v.clone() for k, v in model.state_dict().items()})
+                        state={k: v.clone() for k, v in judged.state_dict().items()})
             # Saved as it improves, so a run cut short still leaves its best model behind.
             torch.save({"state": best["state"], "mean": mean, "std": std, "epoch": epoch + 1},
                        os.path.join(a.runs, "glyphnet-best.pt"))
 
     train_loop(model, pools, mean, std, a.epochs, a.per_class, a.batch, a.lr,
                a.seed if a.batch_seed is None else a.batch_seed, "glyphnet", on_epoch, cfg,
-               weights=weights, last_cfg=mild, last_epochs=0 if a.mild else a.mild_last)
+               weights=weights, last_cfg=mild, last_epochs=0 if a.mild else a.mild_last,
+               last_weights=mild_weights, ema=ema)
     seconds = time.time() - t0 + previous.get("seconds", 0)
     load = os.getloadavg()
     model.load_state_dict(best["state"])
@@ -235,9 +313,13 @@ def main(argv=None):
         "date": datetime.date.today().isoformat(), "seconds": round(seconds), "seed": a.seed,
         "threads": a.threads, "load_average_at_end": [round(v, 2) for v in load],
         "epochs": a.epochs, "best_epoch": best["epoch"], "per_class_per_epoch": a.per_class,
-        "class_weights": {"star": a.star_weight, "scribble": a.scribble_weight},
-        "augmentation": {"p_light": a.p_light, "mild_last_epochs": 0 if a.mild else a.mild_last},
+        "class_weights": {"star": a.star_weight, "scribble": a.scribble_weight,
+                          "scribble_in_mild_epochs": a.mild_scribble_weight or a.scribble_weight},
+        "augmentation": {"p_light": a.p_light, "p_clean": a.p_clean, "clean_untouched": a.clean_untouched,
+                         "mild_last_epochs": 0 if a.mild else a.mild_last},
+        "weight_average_decay": a.ema, "architecture": a.arch, "dropout": a.dropout,
         "filter": {"models": a.filter_models, "threshold": a.filter_threshold},
+        "extra_scribble_candidates": a.extra_scribbles,
         "data": [f"MNIST train {len(raw.train_x)} (validation {len(raw.val_x)} held out)",
                  f"Quick, Draw! star {len(star)}, smiley {len(smiley)} (validation {len(splits['star_val'][0])} each)",
                  f"scribble: Quick, Draw! squares {len(square_train)} + generated strokes {len(scrib_train)}"],

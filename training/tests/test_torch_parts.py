@@ -138,3 +138,138 @@ def test_a_manifest_of_another_shape_reloads(tmp_path):
     x = torch.randn(2, 1, 28, 28)
     with torch.no_grad():
         assert torch.allclose(back(x), m(x))
+
+
+def _conv_flops_by_hooks(m: torch.nn.Module) -> int:
+    """Multiply-adds x2 of every convolution, from the output shapes of a real forward pass."""
+    total = []
+
+    def hook(mod, inp, out):
+        total.append(2 * mod.in_channels * mod.kernel_size[0] * mod.kernel_size[1] * out[0].numel())
+
+    for mod in m.modules():
+        if isinstance(mod, torch.nn.Conv2d):
+            mod.register_forward_hook(hook)
+    m.eval()(torch.zeros(1, 1, 28, 28))
+    return sum(total)
+
+
+@pytest.mark.parametrize("arch", ["glyphnet", "deep"])
+def test_every_architecture_keeps_the_budget_and_the_engine_panels(arch):
+    from training.model import ARCHITECTURES
+    layers = ARCHITECTURES[arch]
+    m = GlyphNet(layers).eval()
+    assert count_parameters(m) <= 1_500_000
+    assert flops_per_glyph(layers) <= 15_000_000
+    assert m(torch.zeros(3, 1, 28, 28)).shape == (3, 13)
+    assert all(o["cout"] % 32 == 0 for kind, o in layers if kind == "conv2d")
+    # The count follows each convolution's padding (an unpadded 3x3 shrinks the map).
+    conv = sum(2 * o["cin"] * o["k"] ** 2 * o["cout"] for kind, o in layers if kind == "conv2d")
+    assert conv > 0 and flops_per_glyph(layers) >= _conv_flops_by_hooks(m)
+    names = {t for layer in manifest_layers(layers) for k, t in layer.items()
+             if k in ("weight", "bias", "running_mean", "running_var") and t}
+    assert names == set(m.named_state())
+
+
+def test_flop_count_of_an_unpadded_convolution():
+    layers = [("conv2d", dict(name="c", cin=1, cout=32, k=3, pad=0, bias=False))]
+    assert flops_per_glyph(layers) == 2 * 9 * 32 * 26 * 26 == _conv_flops_by_hooks(GlyphNet(layers))
+
+
+def test_deep_architecture_round_trips_through_the_manifest(tmp_path):
+    from training.export import load_model, write_model
+    from training.model import DEEP_LAYERS, layers_from_manifest
+    assert layers_from_manifest(manifest_layers(DEEP_LAYERS)) == DEEP_LAYERS
+    torch.manual_seed(2)
+    m = GlyphNet(DEEP_LAYERS)
+    with torch.no_grad():
+        for mod in m.modules():
+            if isinstance(mod, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
+                mod.running_mean.uniform_(-0.5, 0.5)
+                mod.running_var.uniform_(0.5, 2.0)
+    m.eval()
+    write_model(m, 0.1, 0.3, {}, str(tmp_path))
+    back, manifest = load_model(str(tmp_path))
+    conv4 = [e for e in manifest["layers"] if e.get("name") == "conv4"][0]
+    assert conv4["padding"] == [0, 0] and conv4["out_channels"] == 96
+    x = torch.randn(4, 1, 28, 28)
+    with torch.no_grad():
+        assert torch.equal(back(x), m(x))
+
+
+def test_dropout_override_changes_only_dropout():
+    from training.model import LAYERS, with_dropout
+    out = with_dropout(LAYERS, 0.1)
+    assert [k for k, _ in out] == [k for k, _ in LAYERS]
+    assert all(o["p"] == 0.1 for k, o in out if k == "dropout")
+    assert all(o == p for (k, o), (_, p) in zip(out, LAYERS) if k != "dropout")
+
+
+def test_clean_share_has_no_geometric_distortion():
+    from training.augment import AugmentConfig, _affine
+    imgs = torch.from_numpy(generate(8, seed=3)[0])
+    # The clean share draws the same random numbers as a light share of strength 0.
+    clean = augment(imgs, torch.Generator().manual_seed(4), AugmentConfig(p_clean=1.0))
+    zero = augment(imgs, torch.Generator().manual_seed(4), AugmentConfig(p_light=1.0, light_strength=0.0))
+    assert torch.equal(clean, zero)
+    theta = _affine(8, AugmentConfig(), torch.Generator().manual_seed(0), torch.zeros(8))
+    assert torch.allclose(theta[:, :, :2], torch.eye(2).expand(8, 2, 2) * (32 / 28))
+    # With the default config (no clean share) nothing changes for a given seed.
+    a = augment(imgs, torch.Generator().manual_seed(4), AugmentConfig(p_light=0.5))
+    b = augment(imgs, torch.Generator().manual_seed(4), AugmentConfig(p_light=0.5, p_clean=0.0))
+    assert torch.equal(a, b)
+
+
+def test_weight_average_moves_by_one_minus_decay():
+    from training.train import WeightAverage
+    torch.manual_seed(3)
+    m = GlyphNet()
+    avg = WeightAverage(m, 0.9)
+    avg.updates = 1000  # past the warm-up cap, so the decay is exactly 0.9
+    before = {k: v.clone() for k, v in avg.model.state_dict().items()}
+    with torch.no_grad():
+        for p in m.parameters():
+            p.add_(1.0)
+        m[1].running_mean.add_(2.0)
+        m[1].num_batches_tracked.fill_(7)
+    avg.update(m)
+    live = m.state_dict()
+    for k, v in avg.model.state_dict().items():
+        if v.dtype.is_floating_point:
+            assert torch.allclose(v, 0.9 * before[k] + 0.1 * live[k], atol=1e-6), k
+        else:
+            assert torch.equal(v, live[k]), k
+    assert not any(p.requires_grad for p in avg.model.parameters())
+    # Early updates are capped: the first one moves most of the way to the live weights.
+    fresh = WeightAverage(GlyphNet(), 0.999)
+    w0 = fresh.model[0].weight.clone()
+    fresh.update(m)
+    assert torch.allclose(fresh.model[0].weight, (2 / 11) * w0 + (9 / 11) * m[0].weight, atol=1e-6)
+
+
+def test_train_loop_with_mild_weights_and_weight_average():
+    from training.train import WeightAverage, train_loop
+    from training.augment import AugmentConfig
+    pools = [generate(6, seed=s)[0] for s in range(3)]
+    m = GlyphNet()
+    avg = WeightAverage(m, 0.99)
+    seen = []
+    train_loop(m, pools, 0.1, 0.3, epochs=2, per_class=8, batch=4, lr=1e-3, seed=0, label="t",
+               on_epoch=lambda e, loss: seen.append(avg.updates), weights={2: 1.0},
+               last_cfg=AugmentConfig(), last_epochs=1, last_weights={2: 0.5}, ema=avg)
+    # epoch 1: 8 + 8 + 8 = 24 samples = 6 batches; epoch 2 (scribble-like class halved): 20 = 5 batches
+    assert seen == [6, 11]
+    assert not torch.equal(avg.model[0].weight, m[0].weight)
+
+
+def test_untouched_clean_share_skips_thickness_and_tone():
+    from training.augment import AugmentConfig
+    imgs = torch.from_numpy(generate(8, seed=5)[0])
+    run = lambda **kw: augment(imgs, torch.Generator().manual_seed(6), AugmentConfig(p_clean=1.0, **kw))
+    # Tone settings cannot matter when the whole batch is the untouched clean share ...
+    assert torch.equal(run(clean_untouched=True, p_crisp=1.0, p_paper=0.0),
+                       run(clean_untouched=True, p_crisp=0.0, p_paper=1.0))
+    # ... and the untouched share is the (already preprocessed) source itself.
+    assert torch.equal(run(clean_untouched=True), imgs.float())
+    # Tone does matter for the ordinary clean share, which keeps thickness and tone changes.
+    assert not torch.equal(run(p_crisp=1.0, p_paper=0.0), run(p_crisp=0.0, p_paper=1.0))

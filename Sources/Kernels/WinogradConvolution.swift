@@ -290,48 +290,29 @@ extension Kernels {
                 let b = UnsafeRawPointer(bias + part).loadUnaligned(as: HalfVector.self)
                 let live = min(half, channels - part)
                 let channel = output + (firstChannel + part) * planeStride
-                if let handOff = w.handOff {
-                    // Whole vectors into the next step's padded [n][y][x][c] input. Lanes past the
-                    // last channel hold zeros (zero weights and bias), as that layout needs.
-                    let stride = paddedChannels(handOff.channels)
-                    @inline(__always) func put(_ value: HalfVector, _ y: Int, _ x: Int) {
-                        let at = output + ((n * handOff.paddedHeight + y + handOff.padH) * handOff.paddedWidth + x + handOff.padW) * stride
-                        UnsafeMutableRawPointer(at + firstChannel + part).storeBytes(of: value, as: HalfVector.self)
-                    }
-                    if w.pooled {
-                        var v = maximum(maximum(y00, y01), maximum(y10, y11)) + b
-                        if s.relu { v.replace(with: 0, where: v .< 0) }
-                        put(v, ty, tx)
-                    } else {
-                        let oy = 2 * ty, ox = 2 * tx
-                        let right = ox + 1 < w.outWidth, below = oy + 1 < w.outHeight
-                        var v00 = y00 + b, v01 = y01 + b, v10 = y10 + b, v11 = y11 + b
-                        if s.relu {
-                            v00.replace(with: 0, where: v00 .< 0)
-                            v01.replace(with: 0, where: v01 .< 0)
-                            v10.replace(with: 0, where: v10 .< 0)
-                            v11.replace(with: 0, where: v11 .< 0)
-                        }
-                        put(v00, oy, ox)
-                        if right { put(v01, oy, ox + 1) }
-                        if below {
-                            put(v10, oy + 1, ox)
-                            if right { put(v11, oy + 1, ox + 1) }
-                        }
-                    }
-                } else if w.pooled {
+                // Whole vectors into the next step's padded [n][y][x][c] input. Lanes past the
+                // last channel hold zeros (zero weights and bias), as that layout needs.
+                @inline(__always) func put(_ handOff: WinogradStep.HandOff, _ value: HalfVector, _ y: Int, _ x: Int) {
+                    let at = output + ((n * handOff.paddedHeight + y + handOff.padH) * handOff.paddedWidth + x + handOff.padW)
+                        * paddedChannels(handOff.channels)
+                    UnsafeMutableRawPointer(at + firstChannel + part).storeBytes(of: value, as: HalfVector.self)
+                }
+                if w.pooled {
                     // max then bias and ReLU: both are monotonic, so this equals pooling after them.
                     var v = maximum(maximum(y00, y01), maximum(y10, y11)) + b
                     if s.relu { v.replace(with: 0, where: v .< 0) }
-                    // The pooled map's element order is the tiles' order.
-                    var destination = channel + tile
-                    for l in 0 ..< live {
-                        destination.pointee = v[l]
-                        destination += planeStride
+                    if let handOff = w.handOff {
+                        put(handOff, v, ty, tx)
+                    } else {
+                        // The pooled map's element order is the tiles' order.
+                        var destination = channel + tile
+                        for l in 0 ..< live {
+                            destination.pointee = v[l]
+                            destination += planeStride
+                        }
                     }
                 } else {
                     let oy = 2 * ty, ox = 2 * tx
-                    let base = channel + n * outPlane + oy * w.outWidth + ox
                     let right = ox + 1 < w.outWidth, below = oy + 1 < w.outHeight
                     var v00 = y00 + b, v01 = y01 + b, v10 = y10 + b, v11 = y11 + b
                     if s.relu {
@@ -340,15 +321,24 @@ extension Kernels {
                         v10.replace(with: 0, where: v10 .< 0)
                         v11.replace(with: 0, where: v11 .< 0)
                     }
-                    var destination = base
-                    for l in 0 ..< live {
-                        destination[0] = v00[l]
-                        if right { destination[1] = v01[l] }
+                    if let handOff = w.handOff {
+                        put(handOff, v00, oy, ox)
+                        if right { put(handOff, v01, oy, ox + 1) }
                         if below {
-                            destination[w.outWidth] = v10[l]
-                            if right { destination[w.outWidth + 1] = v11[l] }
+                            put(handOff, v10, oy + 1, ox)
+                            if right { put(handOff, v11, oy + 1, ox + 1) }
                         }
-                        destination += planeStride
+                    } else {
+                        var destination = channel + n * outPlane + oy * w.outWidth + ox
+                        for l in 0 ..< live {
+                            destination[0] = v00[l]
+                            if right { destination[1] = v01[l] }
+                            if below {
+                                destination[w.outWidth] = v10[l]
+                                if right { destination[w.outWidth + 1] = v11[l] }
+                            }
+                            destination += planeStride
+                        }
                     }
                 }
                 part += half

@@ -159,30 +159,33 @@ struct LayerPlanner {
         }
     }
 
-    /// The plan after the last layer: adds the direct kernel's channel packing to every
-    /// convolution, packs dense layers with their output features in the lanes, and
-    /// turns the convolutions that qualify into Winograd steps (`winograd`: tests
-    /// switch it off to compare the two).
+    /// The plan after the last layer: turns the convolutions that qualify into Winograd
+    /// steps (`winograd`: tests switch it off to compare the two), adds the direct
+    /// kernel's channel packing to every other convolution, and packs dense layers with
+    /// their output features in the lanes. Winograd first, so that no convolution is
+    /// packed for a kernel that will not run it.
     func finalSteps(winograd: Bool = true) -> [Step] {
         let lanes = kernels.channelLanes
-        func padded(_ bias: [Float]) -> [Float] {
-            bias + [Float](repeating: 0, count: (bias.count + lanes - 1) / lanes * lanes - bias.count)
-        }
-        let packed: [Step] = steps.map { step in
+        let planned = winograd ? WinogradPlanning.rewrite(steps, lanes: lanes) : steps
+        return planned.map { step in
             switch step {
             case .conv(var conv):
                 conv.channelWeights = conv.weights.repacked(panelRows: lanes)
-                conv.paddedBias = padded(conv.bias)
+                conv.paddedBias = Self.padded(conv.bias, lanes: lanes)
                 return .conv(conv)
             case .dense(var dense):
                 dense.weights = dense.weights.repacked(panelRows: lanes)
-                dense.paddedBias = padded(dense.bias)
+                dense.paddedBias = Self.padded(dense.bias, lanes: lanes)
                 return .dense(dense)
             default:
                 return step
             }
         }
-        return winograd ? WinogradPlanning.rewrite(packed, lanes: lanes) : packed
+    }
+
+    /// `bias` with zeros up to whole panels of `lanes`.
+    static func padded(_ bias: [Float], lanes: Int) -> [Float] {
+        bias + [Float](repeating: 0, count: (bias.count + lanes - 1) / lanes * lanes - bias.count)
     }
 
     private mutating func addReLU() {

@@ -52,10 +52,8 @@ enum WinogradPlanning {
                 }
             }
         }
-        var plain = conv
-        plain.channelWeights = nil
-        let bias = conv.bias + [Float](repeating: 0, count: panels * lanes - outC)
-        return WinogradStep(conv: plain, pooled: pooled, transformed: transformed, paddedBias: bias)
+        return WinogradStep(conv: conv, pooled: pooled, transformed: transformed,
+                            paddedBias: LayerPlanner.padded(conv.bias, lanes: lanes))
     }
 
     /// Replaces every eligible convolution, with the max pool that follows it when it can fuse.

@@ -72,7 +72,7 @@ struct EngineBench: ParsableCommand {
         let medianBatch = percentile(batched, 0.5)
         print("engine=swift")
         print("kernels=\(loaded.kernelChoice)")
-        print("winograd=\(!noWinograd)")
+        print("winograd=\(loaded.runsWinograd)")
         print("kernels_supported=\(KernelChoice.supported.map(\.rawValue).joined(separator: ","))")
         print("flops_per_glyph=\(loaded.flopsPerGlyph)")
         print("batch1_median_us=\(format(median1 * 1e6))")

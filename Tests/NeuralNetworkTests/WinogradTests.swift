@@ -60,17 +60,8 @@ import Testing
             return x.values
         }
         let logits = expected.map { Reference.linear($0, weight: head, bias: nil, outFeatures: projections) }
-        // Float32 rounding of a dot product grows with the sum of its terms' magnitudes
-        // (Σ|w·x|, up to ~300 here), not with the result: the bound is 1e-6 of that sum.
-        let tolerance = expected.map { x -> Float in
-            var largest: Float = 0
-            for p in 0 ..< projections {
-                var magnitude: Float = 0
-                for k in 0 ..< features { magnitude += abs(head[p * features + k] * x[k]) }
-                largest = max(largest, magnitude)
-            }
-            return 1e-6 * largest
-        }
+        // Σ|w·x| reaches ~300 here: the bound is 1e-6 of it.
+        let tolerance = expected.map { 1e-6 * Self.largestTermSum(head, $0, projections: projections) }
         for kernels in KernelChoice.supported {
             let model = try m.build(kernels: kernels)
             #expect(model.runsWinograd)
@@ -110,13 +101,8 @@ import Testing
             x = Reference.pool(x, kernel: (2, 2), stride: (2, 2), padding: (0, 0), max: true)
             x = Reference.conv(x, weight: w3, bias: b3, outChannels: 16, kernel: (3, 3), stride: (1, 1), padding: (2, 2))
             expected.append(Reference.linear(x.values, weight: head, bias: nil, outFeatures: projections))
-            var largest: Float = 0
-            for p in 0 ..< projections {
-                var magnitude: Float = 0
-                for k in 0 ..< features { magnitude += abs(head[p * features + k] * x.values[k]) }
-                largest = max(largest, magnitude)
-            }
-            tolerance.append(1e-5 * largest)  // three layers deep: rounding compounds
+            // Three layers deep, rounding compounds: 1e-5 of the head's Σ|w·x|.
+            tolerance.append(1e-5 * Self.largestTermSum(head, x.values, projections: projections))
         }
         for kernels in KernelChoice.supported {
             let model = try m.build(kernels: kernels)
@@ -130,6 +116,19 @@ import Testing
                 #expect(maxAbsDifference(out[n], expected[n]) <= tolerance[n], "\(kernels), glyph \(n)")
             }
         }
+    }
+
+    /// Float32 rounding of a dot product grows with the sum of its terms' magnitudes
+    /// (Σ|w·x|), not with the result: the largest such sum over the head's projections
+    /// of `x`, which the tolerances are a fraction of.
+    static func largestTermSum(_ head: [Float], _ x: [Float], projections: Int) -> Float {
+        var largest: Float = 0
+        for p in 0 ..< projections {
+            var sum: Float = 0
+            for k in 0 ..< x.count { sum += abs(head[p * x.count + k] * x[k]) }
+            largest = max(largest, sum)
+        }
+        return largest
     }
 
     /// The plan: which convolutions become Winograd steps, and which pools fuse.

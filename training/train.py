@@ -28,6 +28,14 @@ from .model import ARCHITECTURES, GlyphNet, with_dropout
 from .scribbles import generate
 
 
+def _mix(text: str) -> tuple:
+    """"a,b,c,d,e" → five probabilities summing to 1 (argparse type of --thickness)."""
+    parts = tuple(float(v) for v in text.split(","))
+    if len(parts) != 5 or min(parts) < 0 or abs(sum(parts) - 1) > 1e-6:
+        raise argparse.ArgumentTypeError("five non-negative probabilities that sum to 1")
+    return parts
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--mnist", default=DEFAULT_MNIST, help="folder with the four MNIST IDX .gz files")
@@ -67,6 +75,9 @@ def parse_args(argv=None):
     p.add_argument("--clean-untouched", action="store_true",
                    help="the --p-clean share is the training image as it is: the service's preprocessed view, "
                         "no resampling, thickness or tone change")
+    p.add_argument("--thickness", type=_mix, default=AugmentConfig.thickness,
+                   help="stroke thickness mix: probabilities of erode 3x3, keep, dilate 2x2, 3x3 and 5x5 "
+                        "(comma-separated, AugmentConfig.thickness; used in the mild epochs too)")
     p.add_argument("--ema", type=float, default=0.0,
                    help="decay of an exponential moving average of the weights (e.g. 0.999; 0: off); "
                         "when on, the average is what is validated, selected and written")
@@ -280,8 +291,9 @@ def main(argv=None):
         model.load_state_dict(ck["state"])
     mild = AugmentConfig(rotation_deg=8, scale=(0.92, 1.08), aspect=0.08, shear=0.12, elastic_alpha=0.03,
                          p_elastic=0.5, p_crisp=0.35, p_paper=0.1, p_clean=a.p_clean,
-                         clean_untouched=a.clean_untouched)
-    cfg = mild if a.mild else AugmentConfig(p_light=a.p_light, p_clean=a.p_clean, clean_untouched=a.clean_untouched)
+                         clean_untouched=a.clean_untouched, thickness=a.thickness)
+    cfg = mild if a.mild else AugmentConfig(p_light=a.p_light, p_clean=a.p_clean, clean_untouched=a.clean_untouched,
+                                            thickness=a.thickness)
     weights = {STAR: a.star_weight, SCRIBBLE: a.scribble_weight}
     mild_weights = None if a.mild_scribble_weight is None else {**weights, SCRIBBLE: a.mild_scribble_weight}
     ema = WeightAverage(model, a.ema) if a.ema > 0 else None
@@ -316,6 +328,7 @@ def main(argv=None):
         "class_weights": {"star": a.star_weight, "scribble": a.scribble_weight,
                           "scribble_in_mild_epochs": a.mild_scribble_weight or a.scribble_weight},
         "augmentation": {"p_light": a.p_light, "p_clean": a.p_clean, "clean_untouched": a.clean_untouched,
+                         "thickness_erode_keep_dilate2_dilate3_dilate5": list(a.thickness),
                          "mild_last_epochs": 0 if a.mild else a.mild_last},
         "weight_average_decay": a.ema, "architecture": a.arch, "dropout": a.dropout,
         "filter": {"models": a.filter_models, "threshold": a.filter_threshold},

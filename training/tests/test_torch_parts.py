@@ -273,3 +273,32 @@ def test_untouched_clean_share_skips_thickness_and_tone():
     assert torch.equal(run(clean_untouched=True), imgs.float())
     # Tone does matter for the ordinary clean share, which keeps thickness and tone changes.
     assert not torch.equal(run(p_crisp=1.0, p_paper=0.0), run(p_crisp=0.0, p_paper=1.0))
+
+
+def test_thickness_mix_dilate_two_gives_back_the_round_trips_lost_ink():
+    from training.augment import AugmentConfig
+    from training.train import parse_args
+    # Strokes as the service renders them, a few pixels wide, preprocessed like the pools.
+    strokes = [[(0, 0), (10, 0), (3, 12)], [(5, 0), (5, 14)], [(0, 0), (8, 8), (0, 16)]]
+    imgs = torch.from_numpy(np.stack([preprocess(render_strokes([s])) for s in strokes] * 4))
+    ink = {}
+    for name, mix in [("keep", (0, 1, 0, 0, 0)), ("dilate2", (0, 0, 1, 0, 0)), ("dilate3", (0, 0, 0, 1, 0))]:
+        cfg = AugmentConfig(p_light=1.0, light_strength=0.0, translate_px=0, p_crisp=0, p_paper=0, thickness=mix)
+        out = augment(imgs, torch.Generator().manual_seed(1), cfg)
+        ink[name] = float(out.sum() / imgs.sum())
+    # Keeping the canvas image loses ink; the 2x2 dilation is the step between it and 3x3.
+    assert ink["keep"] < 0.95 < ink["dilate2"] < ink["dilate3"]
+    assert parse_args(["--thickness", "0.1,0.2,0.3,0.3,0.1"]).thickness == (0.1, 0.2, 0.3, 0.3, 0.1)
+    with pytest.raises(SystemExit):
+        parse_args(["--thickness", "0.5,0.5,0.5,0,0"])
+
+
+def test_default_thickness_mix_draws_as_the_four_way_mix_did():
+    # Runs before the 2x2 choice existed stay reproducible: a zero-probability category
+    # leaves torch's draws for the others unchanged.
+    a = torch.multinomial(torch.tensor([0.2, 0.4, 0.3, 0.1]), 500, replacement=True,
+                          generator=torch.Generator().manual_seed(7))
+    from training.augment import AugmentConfig
+    b = torch.multinomial(torch.tensor(AugmentConfig.thickness), 500, replacement=True,
+                          generator=torch.Generator().manual_seed(7))
+    assert torch.equal(torch.where(a >= 2, a + 1, a), b)

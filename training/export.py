@@ -76,7 +76,8 @@ def write_model(model: GlyphNet, mean: float, std: float, meta: dict, out: str, 
         "parameters": count_parameters(model),
         "flops_per_glyph": flops_per_glyph(model.layers),
         "metrics": metrics or {f"{k}_accuracy": round(v, 5) for k, v in meta.get("validation", {}).items()},
-        "training": {k: meta[k] for k in ("date", "seconds", "data", "seed", "epochs", "best_epoch") if k in meta},
+        "training": {k: meta[k] for k in ("date", "seconds", "data", "seed", "epochs", "best_epoch", "soup")
+                     if k in meta},
     }
     with open(os.path.join(out, f"{NAME}.json"), "w") as f:
         json.dump(manifest, f, indent=2)

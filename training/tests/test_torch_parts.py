@@ -298,3 +298,17 @@ def test_default_thickness_mix_draws_as_the_four_way_mix_did():
     b = torch.multinomial(torch.tensor(AugmentConfig.thickness), 500, replacement=True,
                           generator=torch.Generator().manual_seed(7))
     assert torch.equal(torch.where(a >= 2, a + 1, a), b)
+
+
+def test_soup_averages_floats_and_keeps_only_ingredients_that_do_not_hurt():
+    from training.soup import average, greedy_soup
+    a = {"w": torch.tensor([0.8, 2.0]), "n": torch.tensor(5)}
+    b = {"w": torch.tensor([1.2, 4.0]), "n": torch.tensor(9)}
+    mean = average([a, b])
+    assert torch.allclose(mean["w"], torch.tensor([1.0, 3.0])) and int(mean["n"]) == 5
+    # Score: closeness of w[0] to 1. Alone: a -0.2, b -0.2, c -2 (ranked a, b, c).
+    c = {"w": torch.tensor([3.0, 0.0]), "n": torch.tensor(1)}
+    score = lambda s: -abs(float(s["w"][0]) - 1.0)
+    kept, best = greedy_soup([("c", c), ("a", a), ("b", b)], score)
+    # a+b averages to 1.0 (kept); a+b+c to 1.67 (worse: dropped).
+    assert kept == ["a", "b"] and abs(best) < 1e-6

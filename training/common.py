@@ -49,5 +49,10 @@ def eval_splits(raw: RawData, scribble_val: np.ndarray) -> dict:
     }
 
 
+def softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(1, keepdims=True))
+    return e / e.sum(1, keepdims=True)
+
+
 def split_accuracies(model, splits: dict, mean: float, std: float) -> dict:
     return {name: float((predict(model, x, mean, std).argmax(1) == y).mean()) for name, (x, y) in splits.items()}

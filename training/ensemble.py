@@ -14,7 +14,7 @@ import os
 import numpy as np
 import torch
 
-from .common import eval_splits, predict
+from .common import eval_splits, predict, softmax
 from .datasets import DEFAULT_MNIST, DEFAULT_QUICKDRAW, load_all
 from .model import GlyphNet
 
@@ -24,12 +24,7 @@ def probabilities(folder: str, splits: dict) -> dict:
     ck = torch.load(os.path.join(folder, "glyphnet.pt"), weights_only=False)
     model = GlyphNet(ck["layers"])
     model.load_state_dict(ck["state"])
-    out = {}
-    for name, (x, _) in splits.items():
-        z = predict(model, x, ck["mean"], ck["std"])
-        e = np.exp(z - z.max(1, keepdims=True))
-        out[name] = e / e.sum(1, keepdims=True)
-    return out
+    return {name: softmax(predict(model, x, ck["mean"], ck["std"])) for name, (x, _) in splits.items()}
 
 
 def main(argv=None):

@@ -19,17 +19,12 @@ import torch
 
 from . import CLASSES, SCRIBBLE
 from .canvas import canvas_set
-from .common import RUNS, eval_splits, predict, preprocess_set
+from .common import RUNS, eval_splits, predict, preprocess_set, softmax
 from .datasets import DEFAULT_MNIST, DEFAULT_QUICKDRAW, load_all
 from .export import NAME, load_model
 from .plots import confusion_png, pairs_png
 
 TARGETS = {"mnist_test": 0.995, "star_val": 0.98, "smiley_val": 0.98, "scribble_all_val": 0.97}
-
-
-def softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(1, keepdims=True))
-    return e / e.sum(1, keepdims=True)
 
 
 def confusion(y: np.ndarray, p: np.ndarray) -> np.ndarray:

@@ -38,18 +38,20 @@ def average(states: list) -> dict:
     return out
 
 
-def greedy_soup(ingredients: list, score) -> tuple[list, float]:
+def greedy_soup(ingredients: list, score) -> tuple[list, float, dict]:
     """Ingredients sorted by their own score; each is kept if the mean's score does not drop.
 
-    `ingredients` is [(name, state)], `score(state) -> float`. Returns the kept names and the score.
+    `ingredients` is [(name, state)], `score(state) -> float`. Returns the kept names, the
+    average's score and each ingredient's own score.
     """
-    ranked = sorted(ingredients, key=lambda item: score(item[1]), reverse=True)
-    kept, best = [ranked[0]], score(ranked[0][1])
+    own = {name: score(state) for name, state in ingredients}
+    ranked = sorted(ingredients, key=lambda item: own[item[0]], reverse=True)
+    kept, best = [ranked[0]], own[ranked[0][0]]
     for item in ranked[1:]:
         trial = score(average([s for _, s in kept + [item]]))
         if trial >= best:
             kept, best = kept + [item], trial
-    return [name for name, _ in kept], best
+    return [name for name, _ in kept], best, own
 
 
 def main(argv=None):
@@ -84,9 +86,9 @@ def main(argv=None):
         return float(np.mean(list(accuracies(state).values())))
 
     ingredients = [(a.parent, parent["state"])] + [(f, ck["state"]) for f, ck in tunes.items()]
-    for name, state in ingredients:
-        print(f"ingredient {name}: validation score {score(state):.4f}", flush=True)
-    kept, best = greedy_soup(ingredients, score)
+    kept, best, own = greedy_soup(ingredients, score)
+    for name, value in own.items():
+        print(f"ingredient {name}: validation score {value:.4f}", flush=True)
     states = {name: state for name, state in ingredients}
     soup = average([states[n] for n in kept])
     acc = accuracies(soup)

@@ -309,9 +309,10 @@ def test_soup_averages_floats_and_keeps_only_ingredients_that_do_not_hurt():
     # Score: closeness of w[0] to 1. Alone: a -0.2, b -0.2, c -2 (ranked a, b, c).
     c = {"w": torch.tensor([3.0, 0.0]), "n": torch.tensor(1)}
     score = lambda s: -abs(float(s["w"][0]) - 1.0)
-    kept, best = greedy_soup([("c", c), ("a", a), ("b", b)], score)
+    kept, best, own = greedy_soup([("c", c), ("a", a), ("b", b)], score)
     # a+b averages to 1.0 (kept); a+b+c to 1.67 (worse: dropped).
     assert kept == ["a", "b"] and abs(best) < 1e-6
+    assert own == {"c": -2.0, "a": score(a), "b": score(b)}
 
 
 def test_ensemble_probabilities_come_from_the_checkpoint(tmp_path):

@@ -1,8 +1,8 @@
 """Average the weights of fine-tunes of one run: `python -m training.soup`.
 
 Fine-tunes that start from the same checkpoint at a low learning rate stay in one
-basin of the loss, so the mean of their weights is itself a good network, usually a
-better one than each ingredient, at no cost when serving: same layers, same FLOPs.
+basin of the loss, so the mean of their weights is itself a good network, often as good
+as the best ingredient or better, at no cost when serving: same layers, same FLOPs.
 Ingredients are added greedily in order of their own validation score, and one is kept
 only if the average's validation score does not drop; validation splits are the only
 judge (MNIST test is not read here).

@@ -54,5 +54,18 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(1, keepdims=True)
 
 
+def cached_scribble_val(runs: str) -> np.ndarray:
+    """The generated validation scribbles a training run cached in `runs`/scribbles.npz."""
+    cache = os.path.join(runs, "scribbles.npz")
+    if not os.path.exists(cache):
+        raise SystemExit(f"{cache} is missing: the generated validation scribbles come from the training run")
+    return np.load(cache)["val"]
+
+
+def load_checkpoint(folder: str) -> dict:
+    """A run folder's glyphnet.pt: state, mean, std, meta and layers."""
+    return torch.load(os.path.join(folder, "glyphnet.pt"), weights_only=False)
+
+
 def split_accuracies(model, splits: dict, mean: float, std: float) -> dict:
     return {name: float((predict(model, x, mean, std).argmax(1) == y).mean()) for name, (x, y) in splits.items()}

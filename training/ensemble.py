@@ -9,19 +9,16 @@ how much a teacher for distillation, or more runs, could add. Validation splits 
 from __future__ import annotations
 
 import argparse
-import os
 
 import numpy as np
-import torch
 
-from .common import eval_splits, predict, softmax
+from .common import cached_scribble_val, eval_splits, load_checkpoint, predict, softmax
 from .datasets import DEFAULT_MNIST, DEFAULT_QUICKDRAW, load_all
 from .model import GlyphNet
 
 
-def probabilities(folder: str, splits: dict) -> dict:
-    """split name → (N, classes) softmax of the run's checkpoint."""
-    ck = torch.load(os.path.join(folder, "glyphnet.pt"), weights_only=False)
+def probabilities(ck: dict, splits: dict) -> dict:
+    """split name → (N, classes) softmax of a checkpoint's network."""
     model = GlyphNet(ck["layers"])
     model.load_state_dict(ck["state"])
     return {name: softmax(predict(model, x, ck["mean"], ck["std"])) for name, (x, _) in splits.items()}
@@ -33,13 +30,16 @@ def main(argv=None):
     p.add_argument("--runs", required=True, help="folder with the cached generated validation scribbles")
     p.add_argument("--mnist", default=DEFAULT_MNIST)
     p.add_argument("--quickdraw", default=DEFAULT_QUICKDRAW)
-    p.add_argument("--seed", type=int, default=1, help="the training runs' --seed (fixes the validation splits)")
     a = p.parse_args(argv)
-    raw = load_all(a.mnist, a.quickdraw, seed=a.seed)
-    splits = eval_splits(raw, np.load(os.path.join(a.runs, "scribbles.npz"))["val"])
-    runs = [probabilities(f, splits) for f in a.folders]
+    checkpoints = [load_checkpoint(f) for f in a.folders]
+    seeds = {ck["meta"]["seed"] for ck in checkpoints}
+    if len(seeds) != 1:  # the seed fixes the validation splits: runs of other seeds saw other images
+        raise SystemExit(f"runs of different --seed values ({sorted(seeds)}) have different validation splits")
+    raw = load_all(a.mnist, a.quickdraw, seed=seeds.pop())
+    splits = eval_splits(raw, cached_scribble_val(a.runs))
+    runs = [probabilities(ck, splits) for ck in checkpoints]
     acc = {n: float((np.mean([r[n] for r in runs], 0).argmax(1) == y).mean()) for n, (_, y) in splits.items()}
-    print(f"ensemble of {len(runs)}: validation score {np.mean(list(acc.values())):.4f} "
+    print(f"ensemble of {len(runs)}: validation score {np.mean(list(acc.values())):.5f} "
           + " ".join(f"{k} {v:.4f}" for k, v in acc.items()))
 
 

@@ -20,14 +20,10 @@ import os
 import numpy as np
 import torch
 
-from .common import RUNS, eval_splits, split_accuracies
+from .common import RUNS, cached_scribble_val, eval_splits, load_checkpoint, split_accuracies
 from .datasets import DEFAULT_MNIST, DEFAULT_QUICKDRAW, load_all
 from .export import write_model
 from .model import GlyphNet
-
-
-def load_checkpoint(folder: str) -> dict:
-    return torch.load(os.path.join(folder, "glyphnet.pt"), weights_only=False)
 
 
 def average(states: list) -> dict:
@@ -64,7 +60,6 @@ def main(argv=None):
                    help="where the averaged checkpoint is saved (not committed)")
     p.add_argument("--mnist", default=DEFAULT_MNIST)
     p.add_argument("--quickdraw", default=DEFAULT_QUICKDRAW)
-    p.add_argument("--seed", type=int, default=1, help="the training runs' --seed (fixes the validation splits)")
     a = p.parse_args(argv)
 
     parent = load_checkpoint(a.parent)
@@ -74,8 +69,9 @@ def main(argv=None):
         if not same or "finetune" not in ck["meta"]:
             raise SystemExit(f"{f}: not a fine-tune of {a.parent} (layers, normalization or record differ)")
     mean, std = parent["mean"], parent["std"]
-    raw = load_all(a.mnist, a.quickdraw, seed=a.seed)
-    splits = eval_splits(raw, np.load(os.path.join(a.runs, "scribbles.npz"))["val"])
+    # The run's seed fixed its validation splits; the fine-tunes were judged on the same ones.
+    raw = load_all(a.mnist, a.quickdraw, seed=parent["meta"]["seed"])
+    splits = eval_splits(raw, cached_scribble_val(a.runs))
     model = GlyphNet(parent["layers"])
 
     def accuracies(state):
@@ -88,18 +84,18 @@ def main(argv=None):
     ingredients = [(a.parent, parent["state"])] + [(f, ck["state"]) for f, ck in tunes.items()]
     kept, best, own = greedy_soup(ingredients, score)
     for name, value in own.items():
-        print(f"ingredient {name}: validation score {value:.4f}", flush=True)
+        print(f"ingredient {name}: validation score {value:.5f}", flush=True)
     states = {name: state for name, state in ingredients}
     soup = average([states[n] for n in kept])
     acc = accuracies(soup)
-    print(f"soup of {len(kept)} ({', '.join(kept)}): validation score {best:.4f} "
+    print(f"soup of {len(kept)} ({', '.join(kept)}): validation score {best:.5f} "
           + " ".join(f"{k} {v:.4f}" for k, v in acc.items()), flush=True)
 
     meta = dict(parent["meta"])
     # Training time: the parent run once, plus each kept fine-tune's own part.
-    own = [tunes[n]["meta"]["seconds"] - parent["meta"]["seconds"] for n in kept if n in tunes]
+    tune_seconds = [tunes[n]["meta"]["seconds"] - parent["meta"]["seconds"] for n in kept if n in tunes]
     meta.update({
-        "date": datetime.date.today().isoformat(), "seconds": parent["meta"]["seconds"] + round(sum(own)),
+        "date": datetime.date.today().isoformat(), "seconds": parent["meta"]["seconds"] + round(sum(tune_seconds)),
         "soup": {"parent": os.path.basename(a.parent.rstrip("/")),
                  "ingredients": [os.path.basename(n.rstrip("/")) for n in kept],
                  "finetunes": {os.path.basename(n.rstrip("/")): tunes[n]["meta"]["finetune"] for n in kept

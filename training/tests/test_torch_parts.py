@@ -316,7 +316,7 @@ def test_soup_averages_floats_and_keeps_only_ingredients_that_do_not_hurt():
 
 
 def test_ensemble_probabilities_come_from_the_checkpoint(tmp_path):
-    from training.common import predict
+    from training.common import load_checkpoint, predict
     from training.ensemble import probabilities
     from training.model import GlyphNet
     torch.manual_seed(0)
@@ -325,7 +325,7 @@ def test_ensemble_probabilities_come_from_the_checkpoint(tmp_path):
     torch.save({"state": model.state_dict(), "mean": 0.1, "std": 0.3, "layers": model.layers},
                tmp_path / "glyphnet.pt")
     x = np.random.default_rng(0).random((5, 28, 28)).astype(np.float32)
-    got = probabilities(str(tmp_path), {"s": (x, np.zeros(5, np.int64))})["s"]
+    got = probabilities(load_checkpoint(str(tmp_path)), {"s": (x, np.zeros(5, np.int64))})["s"]
     z = predict(model, x, 0.1, 0.3)
     assert np.allclose(got.sum(1), 1, atol=1e-5)
     assert (got.argmax(1) == z.argmax(1)).all() and not np.allclose(got[0], got[0].mean())

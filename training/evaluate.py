@@ -19,7 +19,7 @@ import torch
 
 from . import CLASSES, SCRIBBLE
 from .canvas import canvas_set
-from .common import RUNS, eval_splits, predict, preprocess_set, softmax
+from .common import RUNS, cached_scribble_val, eval_splits, predict, preprocess_set, softmax
 from .datasets import DEFAULT_MNIST, DEFAULT_QUICKDRAW, load_all
 from .export import NAME, load_model
 from .plots import confusion_png, pairs_png
@@ -70,18 +70,15 @@ def main(argv=None):
     mean, std = manifest["normalization"]["mean"], manifest["normalization"]["std"]
     seed = manifest.get("training", {}).get("seed", 1)
     raw = load_all(a.mnist, a.quickdraw, seed=seed)
-    cache = os.path.join(a.runs, "scribbles.npz")
-    if not os.path.exists(cache):
-        raise SystemExit(f"{cache} is missing: the generated validation scribbles come from the training run")
-    splits = eval_splits(raw, np.load(cache)["val"])
+    splits = eval_splits(raw, cached_scribble_val(a.runs))
     sq, sc = splits["square_val"], splits["scribble_val"]
     splits["scribble_all_val"] = (np.concatenate([sq[0], sc[0]]), np.concatenate([sq[1], sc[1]]))
     splits["canvas_templates"] = canvas_set()
     splits["mnist_test"] = (preprocess_set(raw.test_x), raw.test_y)
 
-    results, lines, everything = {}, [], {"x": [], "y": [], "logits": []}
+    results, lines, everything, split_logits = {}, [], {"x": [], "y": [], "logits": []}, {}
     for name, (x, y) in splits.items():
-        logits = predict(model, x, mean, std)
+        logits = split_logits[name] = predict(model, x, mean, std)
         pred = logits.argmax(1)
         acc = float((pred == y).mean())
         results[name] = acc
@@ -89,8 +86,11 @@ def main(argv=None):
         lines += [f"### {name} ({len(y)} images): accuracy {acc:.4f}", ""] + pr_table(m) + [""]
         if name in ("mnist_test", "star_val", "smiley_val", "scribble_all_val"):
             everything["x"].append(x); everything["y"].append(y); everything["logits"].append(logits)
-    test_logits = predict(model, splits["mnist_test"][0], mean, std)
-    as_scribble = float((test_logits.argmax(1) == SCRIBBLE).mean())
+    test_prob = softmax(split_logits["mnist_test"])
+    as_scribble = float((test_prob.argmax(1) == SCRIBBLE).mean())
+    # How sure the model is when right and when wrong (label smoothing caps the first).
+    test_conf, test_right = test_prob.max(1), test_prob.argmax(1) == splits["mnist_test"][1]
+    right, wrong = test_conf[test_right], test_conf[~test_right]
 
     x = np.concatenate(everything["x"]); y = np.concatenate(everything["y"])
     logits = np.concatenate(everything["logits"])
@@ -106,6 +106,9 @@ def main(argv=None):
                                     if k in TARGETS else "") for k, v in results.items()]
     summary.append(f"- MNIST test digits read as scribble: {as_scribble:.4%} (target < 1%)")
     summary.append(f"- expected calibration error (15 bins, MNIST test + doodle and scribble validation): {ece:.4f}")
+    summary.append(f"- MNIST test confidence: correct answers median {np.median(right):.3f}, 10th percentile "
+                   f"{np.percentile(right, 10):.3f}, above 0.99 {(right > 0.99).mean():.2%}; "
+                   f"wrong answers median {np.median(wrong) if len(wrong) else float('nan'):.2f}")
     summary.append("- most confused pairs (true → predicted: count): "
                    + ", ".join(f"{CLASSES[i]} → {CLASSES[j]}: {n}" for i, j, n in pairs))
     print("\n".join(summary))

@@ -154,7 +154,7 @@ def _conv_flops_by_hooks(m: torch.nn.Module) -> int:
     return sum(total)
 
 
-@pytest.mark.parametrize("arch", ["glyphnet", "deep"])
+@pytest.mark.parametrize("arch", ["glyphnet", "deep", "wide"])
 def test_every_architecture_keeps_the_budget_and_the_engine_panels(arch):
     from training.model import ARCHITECTURES
     layers = ARCHITECTURES[arch]
@@ -176,12 +176,14 @@ def test_flop_count_of_an_unpadded_convolution():
     assert flops_per_glyph(layers) == 2 * 9 * 32 * 26 * 26 == _conv_flops_by_hooks(GlyphNet(layers))
 
 
-def test_deep_architecture_round_trips_through_the_manifest(tmp_path):
+@pytest.mark.parametrize("arch, last_conv", [("deep", 96), ("wide", 128)])
+def test_unpadded_architectures_round_trip_through_the_manifest(tmp_path, arch, last_conv):
     from training.export import load_model, write_model
-    from training.model import DEEP_LAYERS, layers_from_manifest
-    assert layers_from_manifest(manifest_layers(DEEP_LAYERS)) == DEEP_LAYERS
+    from training.model import ARCHITECTURES, layers_from_manifest
+    layers = ARCHITECTURES[arch]
+    assert layers_from_manifest(manifest_layers(layers)) == layers
     torch.manual_seed(2)
-    m = GlyphNet(DEEP_LAYERS)
+    m = GlyphNet(layers)
     with torch.no_grad():
         for mod in m.modules():
             if isinstance(mod, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
@@ -191,7 +193,7 @@ def test_deep_architecture_round_trips_through_the_manifest(tmp_path):
     write_model(m, 0.1, 0.3, {}, str(tmp_path))
     back, manifest = load_model(str(tmp_path))
     conv4 = [e for e in manifest["layers"] if e.get("name") == "conv4"][0]
-    assert conv4["padding"] == [0, 0] and conv4["out_channels"] == 96
+    assert conv4["padding"] == [0, 0] and conv4["out_channels"] == last_conv
     x = torch.randn(4, 1, 28, 28)
     with torch.no_grad():
         assert torch.equal(back(x), m(x))

@@ -12,69 +12,44 @@ from torch import nn
 NUM_CLASSES = 13
 
 # (type, options). Names are the safetensors prefixes.
-LAYERS = [
-    ("conv2d", dict(name="conv1", cin=1, cout=32, k=3, pad=1, bias=False)),
-    ("batchnorm2d", dict(name="bn1", n=32)),
-    ("relu", {}),
-    ("maxpool2d", dict(k=2)),                               # 28 → 14
-    ("conv2d", dict(name="conv2", cin=32, cout=64, k=3, pad=1, bias=False)),
-    ("batchnorm2d", dict(name="bn2", n=64)),
-    ("relu", {}),
-    ("maxpool2d", dict(k=2)),                               # 14 → 7
-    ("conv2d", dict(name="conv3", cin=64, cout=96, k=3, pad=1, bias=False)),
-    ("batchnorm2d", dict(name="bn3", n=96)),
-    ("relu", {}),
-    ("maxpool2d", dict(k=2)),                               # 7 → 3
-    ("flatten", {}),
-    ("dropout", dict(p=0.3)),
-    ("linear", dict(name="fc1", cin=96 * 3 * 3, cout=128, bias=False)),
-    ("batchnorm1d", dict(name="bn4", n=128)),
-    ("relu", {}),
-    ("dropout", dict(p=0.3)),
-    ("linear", dict(name="fc2", cin=128, cout=NUM_CLASSES, bias=True)),
-]
+
+
+def _conv(name: str, bn: str, cin: int, cout: int, pad: int = 1) -> list:
+    """3x3 convolution without bias (BatchNorm follows), BatchNorm, ReLU."""
+    return [("conv2d", dict(name=name, cin=cin, cout=cout, k=3, pad=pad, bias=False)),
+            ("batchnorm2d", dict(name=bn, n=cout)), ("relu", {})]
+
+
+POOL = ("maxpool2d", dict(k=2))
+
+
+def _head(features: int) -> list:
+    """Flatten, then features → 128 (BatchNorm, ReLU) → the classes, with dropout before each."""
+    return [("flatten", {}), ("dropout", dict(p=0.3)),
+            ("linear", dict(name="fc1", cin=features, cout=128, bias=False)),
+            ("batchnorm1d", dict(name="bn4", n=128)), ("relu", {}), ("dropout", dict(p=0.3)),
+            ("linear", dict(name="fc2", cin=128, cout=NUM_CLASSES, bias=True))]
+
+
+# Run C's shape: 28 → 14 → 7 → 3.
+LAYERS = (_conv("conv1", "bn1", 1, 32) + [POOL] + _conv("conv2", "bn2", 32, 64) + [POOL]
+          + _conv("conv3", "bn3", 64, 96) + [POOL] + _head(96 * 3 * 3))
 
 # A deeper variant inside the same budget: the third stage becomes two convolutions at 7x7
 # (64 channels with padding, then 96 without, 7x7 → 5x5) before the last pooling (5 → 2),
 # which widens the receptive field of the last features; 14.3 MFLOPs, 162,477 parameters.
-DEEP_LAYERS = LAYERS[:8] + [
-    ("conv2d", dict(name="conv3", cin=64, cout=64, k=3, pad=1, bias=False)),
-    ("batchnorm2d", dict(name="bn3", n=64)),
-    ("relu", {}),
-    ("conv2d", dict(name="conv4", cin=64, cout=96, k=3, pad=0, bias=False)),  # 7 → 5
-    ("batchnorm2d", dict(name="bn5", n=96)),
-    ("relu", {}),
-    ("maxpool2d", dict(k=2)),                               # 5 → 2
-    ("flatten", {}),
-    ("dropout", dict(p=0.3)),
-    ("linear", dict(name="fc1", cin=96 * 2 * 2, cout=128, bias=False)),
-] + LAYERS[15:]
+DEEP_LAYERS = (LAYERS[:8] + _conv("conv3", "bn3", 64, 64) + _conv("conv4", "bn5", 64, 96, pad=0)
+               + [POOL] + _head(96 * 2 * 2))
 
 # Capacity moved to where it is cheap: an unpadded first convolution (28 → 26; its windows
 # still cover every input pixel, only the outputs centred on the empty frame go) makes the
-# later maps smaller (13, 6, 4), which pays for a wider third stage (64→96, then 96→128 without padding,
-# 6x6 → 4x4) before the last pooling (4 → 2); 14.4 MFLOPs, 252,717 parameters. Every channel
-# count stays a multiple of 32, so the engine's 32-lane panels stay full.
-WIDE_LAYERS = [
-    ("conv2d", dict(name="conv1", cin=1, cout=32, k=3, pad=0, bias=False)),   # 28 → 26
-    ("batchnorm2d", dict(name="bn1", n=32)),
-    ("relu", {}),
-    ("maxpool2d", dict(k=2)),                               # 26 → 13
-    ("conv2d", dict(name="conv2", cin=32, cout=64, k=3, pad=1, bias=False)),
-    ("batchnorm2d", dict(name="bn2", n=64)),
-    ("relu", {}),
-    ("maxpool2d", dict(k=2)),                               # 13 → 6
-    ("conv2d", dict(name="conv3", cin=64, cout=96, k=3, pad=1, bias=False)),
-    ("batchnorm2d", dict(name="bn3", n=96)),
-    ("relu", {}),
-    ("conv2d", dict(name="conv4", cin=96, cout=128, k=3, pad=0, bias=False)),  # 6 → 4
-    ("batchnorm2d", dict(name="bn5", n=128)),
-    ("relu", {}),
-    ("maxpool2d", dict(k=2)),                               # 4 → 2
-    ("flatten", {}),
-    ("dropout", dict(p=0.3)),
-    ("linear", dict(name="fc1", cin=128 * 2 * 2, cout=128, bias=False)),
-] + LAYERS[15:]
+# later maps smaller (13, 6, 4), which pays for a wider third stage (64→96, then 96→128
+# without padding, 6x6 → 4x4) before the last pooling (4 → 2); 14.4 MFLOPs, 252,717
+# parameters. Every channel count stays a multiple of 32, so the engine's 32-lane panels
+# stay full.
+WIDE_LAYERS = (_conv("conv1", "bn1", 1, 32, pad=0) + [POOL] + _conv("conv2", "bn2", 32, 64) + [POOL]
+               + _conv("conv3", "bn3", 64, 96) + _conv("conv4", "bn5", 96, 128, pad=0)
+               + [POOL] + _head(128 * 2 * 2))
 
 ARCHITECTURES = {"glyphnet": LAYERS, "deep": DEEP_LAYERS, "wide": WIDE_LAYERS}
 

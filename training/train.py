@@ -64,6 +64,10 @@ def parse_args(argv=None):
     p.add_argument("--extra-scribbles", type=int, default=0,
                    help="with --reuse-scribbles: generate this many more training candidates (another seed), "
                         "filter them the same way and add them; the validation set stays the cached one")
+    p.add_argument("--rescreen-batches", type=int, default=0,
+                   help="with --reuse-scribbles: screen the cached training scribbles again with filter models "
+                        "trained this many batches, drop what they recognise and save the rest to RUNS; "
+                        "the validation set stays the cached one")
     p.add_argument("--mild", action="store_true", help="milder augmentation (for a short low-LR fine-tune)")
     p.add_argument("--mild-last", type=int, default=3,
                    help="the last N epochs of the run use the milder augmentation (0: none)")
@@ -205,11 +209,12 @@ def norm_stats(pools) -> tuple[float, float]:
     return float(m), float(np.sqrt(sq - m * m))
 
 
-def filter_models(a, pools12, mean, std) -> list:
+def filter_models(a, pools12, mean, std, batches: int | None = None) -> list:
     """Stage 1: short 12-class models (digits, star, smiley) that judge the generated candidates."""
-    print(f"stage 1: {a.filter_models} filter model(s) (digits, star, smiley)", flush=True)
+    batches = batches or a.filter_batches
+    print(f"stage 1: {a.filter_models} filter model(s) (digits, star, smiley), {batches} batches each", flush=True)
     filt = []
-    per = max(1, a.filter_batches * a.batch // 12)
+    per = max(1, batches * a.batch // 12)
     for i in range(a.filter_models):
         torch.manual_seed(a.seed + 10 + i)
         m = GlyphNet()
@@ -224,6 +229,21 @@ def extra_scribbles(a, pools12, mean, std) -> np.ndarray:
     cands, _ = generate(a.extra_scribbles, seed=a.seed + 300)
     kept, _ = filter_scribbles(filt, cands, mean, std, a.filter_threshold)
     print(f"extra scribbles kept: {len(kept)}/{len(cands)}", flush=True)
+    return kept
+
+
+def rescreen_scribbles(a, pools12, mean, std, scrib_train, scrib_val) -> np.ndarray:
+    """Cached training scribbles that longer-trained filter models still do not recognise.
+
+    Short filter models pass strokes a trained digit model would call a digit, and the network
+    then learns those strokes as scribble: digits drawn that way get read as scribble. The cache
+    is rewritten with what is kept, so later runs reuse it without training the filters again.
+    """
+    filt = filter_models(a, pools12, mean, std, a.rescreen_batches)
+    kept, _ = filter_scribbles(filt, scrib_train, mean, std, a.filter_threshold)
+    print(f"rescreened scribbles kept: {len(kept)}/{len(scrib_train)}", flush=True)
+    np.savez_compressed(os.path.join(a.runs, "scribbles.npz"), train=kept, val=scrib_val,
+                        rescreen_batches=a.rescreen_batches)
     return kept
 
 
@@ -269,8 +289,12 @@ def main(argv=None):
         print(f"reusing generated scribbles: train {len(scrib_train)}, val {len(scrib_val)}", flush=True)
         if a.extra_scribbles > 0:
             scrib_train = np.concatenate([scrib_train, extra_scribbles(a, digits + [star, smiley], mean, std)])
+        if a.rescreen_batches > 0:
+            scrib_train = rescreen_scribbles(a, digits + [star, smiley], mean, std, scrib_train, scrib_val)
+        rescreened = int(cached.get("rescreen_batches", a.rescreen_batches))
     else:
         scrib_train, scrib_val = make_scribbles(a, digits + [star, smiley], mean, std, square_train)
+        rescreened = 0
     scribble = np.concatenate([square_train, scrib_train])
 
     pools = digits + [star, smiley, scribble]
@@ -331,7 +355,7 @@ def main(argv=None):
                          "thickness_erode_keep_dilate2_dilate3_dilate5": list(a.thickness),
                          "mild_last_epochs": 0 if a.mild else a.mild_last},
         "weight_average_decay": a.ema, "architecture": a.arch, "dropout": a.dropout,
-        "filter": {"models": a.filter_models, "threshold": a.filter_threshold},
+        "filter": {"models": a.filter_models, "threshold": a.filter_threshold, "rescreen_batches": rescreened},
         "extra_scribble_candidates": a.extra_scribbles,
         "data": [f"MNIST train {len(raw.train_x)} (validation {len(raw.val_x)} held out)",
                  f"Quick, Draw! star {len(star)}, smiley {len(smiley)} (validation {len(splits['star_val'][0])} each)",

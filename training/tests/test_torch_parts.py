@@ -331,3 +331,22 @@ def test_ensemble_probabilities_come_from_the_checkpoint(tmp_path):
     z = predict(model, x, 0.1, 0.3)
     assert np.allclose(got.sum(1), 1, atol=1e-5)
     assert (got.argmax(1) == z.argmax(1)).all() and not np.allclose(got[0], got[0].mean())
+
+
+@pytest.mark.parametrize("threshold, kept", [(1.01, 6), (1 / 12, 0)])
+def test_rescreen_keeps_what_the_filters_pass_and_rewrites_only_the_training_cache(tmp_path, threshold, kept):
+    from types import SimpleNamespace
+
+    from training.train import rescreen_scribbles
+    rng = np.random.default_rng(0)
+    pools12 = [rng.integers(0, 255, (8, 28, 28), dtype=np.uint8) for _ in range(12)]
+    train = rng.random((6, 28, 28), dtype=np.float32)
+    val = rng.random((3, 28, 28), dtype=np.float32)
+    a = SimpleNamespace(filter_models=1, filter_batches=300, rescreen_batches=2, batch=12, lr=1e-3, seed=1,
+                        filter_threshold=threshold, runs=str(tmp_path))
+    out = rescreen_scribbles(a, pools12, 0.5, 0.3, train, val)
+    # The top of 12 probabilities is always at least 1/12 and never above 1.
+    assert len(out) == kept
+    cache = np.load(tmp_path / "scribbles.npz")
+    assert np.array_equal(cache["train"], out) and np.array_equal(cache["val"], val)
+    assert int(cache["rescreen_batches"]) == 2

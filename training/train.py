@@ -284,14 +284,16 @@ def main(argv=None):
 
     square_train = preprocess_set(raw.doodles_train["square"])
     if a.reuse_scribbles:
-        cached = np.load(os.path.join(a.runs, "scribbles.npz"))
-        scrib_train, scrib_val = cached["train"], cached["val"]
+        # Read whole before a rescreen rewrites the file; a rescreened cache says so.
+        with np.load(os.path.join(a.runs, "scribbles.npz")) as cached:
+            scrib_train, scrib_val = cached["train"], cached["val"]
+            rescreened = int(cached["rescreen_batches"]) if "rescreen_batches" in cached.files else 0
         print(f"reusing generated scribbles: train {len(scrib_train)}, val {len(scrib_val)}", flush=True)
         if a.extra_scribbles > 0:
             scrib_train = np.concatenate([scrib_train, extra_scribbles(a, digits + [star, smiley], mean, std)])
         if a.rescreen_batches > 0:
             scrib_train = rescreen_scribbles(a, digits + [star, smiley], mean, std, scrib_train, scrib_val)
-        rescreened = int(cached.get("rescreen_batches", a.rescreen_batches))
+            rescreened = a.rescreen_batches
     else:
         scrib_train, scrib_val = make_scribbles(a, digits + [star, smiley], mean, std, square_train)
         rescreened = 0

@@ -356,7 +356,9 @@ def main(argv=None):
         "augmentation": {"p_light": a.p_light, "p_clean": a.p_clean, "clean_untouched": a.clean_untouched,
                          "thickness_erode_keep_dilate2_dilate3_dilate5": list(a.thickness),
                          "mild_last_epochs": 0 if a.mild else a.mild_last},
-        "weight_average_decay": a.ema, "architecture": a.arch, "dropout": a.dropout,
+        "weight_average_decay": a.ema, "dropout": a.dropout,
+        # A fine-tune keeps its parent's layers, whatever --arch says.
+        "architecture": previous.get("architecture", a.arch) if a.init else a.arch,
         "filter": {"models": a.filter_models, "threshold": a.filter_threshold, "rescreen_batches": rescreened},
         "extra_scribble_candidates": a.extra_scribbles,
         "data": [f"MNIST train {len(raw.train_x)} (validation {len(raw.val_x)} held out)",

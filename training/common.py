@@ -54,12 +54,27 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(1, keepdims=True)
 
 
-def cached_scribble_val(runs: str) -> np.ndarray:
-    """The generated validation scribbles a training run cached in `runs`/scribbles.npz."""
-    cache = os.path.join(runs, "scribbles.npz")
+def _scribble_cache(runs: str) -> str:
+    return os.path.join(runs, "scribbles.npz")
+
+
+def save_scribbles(runs: str, train: np.ndarray, val: np.ndarray, rescreen_batches: int = 0) -> None:
+    """Cache a run's generated scribbles; `rescreen_batches` says the training ones were screened again."""
+    np.savez_compressed(_scribble_cache(runs), train=train, val=val, rescreen_batches=rescreen_batches)
+
+
+def load_scribbles(runs: str) -> tuple[np.ndarray, np.ndarray, int]:
+    """(training scribbles, validation scribbles, rescreen batches) from a run's cache, read whole."""
+    cache = _scribble_cache(runs)
     if not os.path.exists(cache):
         raise SystemExit(f"{cache} is missing: the generated validation scribbles come from the training run")
-    return np.load(cache)["val"]
+    with np.load(cache) as c:
+        return c["train"], c["val"], int(c["rescreen_batches"]) if "rescreen_batches" in c.files else 0
+
+
+def cached_scribble_val(runs: str) -> np.ndarray:
+    """The generated validation scribbles a training run cached in `runs`."""
+    return load_scribbles(runs)[1]
 
 
 def load_checkpoint(folder: str) -> dict:

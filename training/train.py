@@ -21,7 +21,8 @@ import torch.nn.functional as F
 
 from . import SCRIBBLE, SMILEY, STAR
 from .augment import AugmentConfig, augment
-from .common import RUNS, eval_splits, predict, preprocess_set, split_accuracies
+from .common import (RUNS, eval_splits, load_scribbles, predict, preprocess_set, save_scribbles,
+                     split_accuracies)
 from .datasets import DEFAULT_MNIST, DEFAULT_QUICKDRAW, load_all
 from .export import write_model
 from .model import ARCHITECTURES, GlyphNet, with_dropout
@@ -93,7 +94,10 @@ def parse_args(argv=None):
     p.add_argument("--star-weight", type=float, default=1.25, help="star draws per epoch, as a multiple of --per-class")
     p.add_argument("--scribble-weight", type=float, default=1.5,
                    help="scribble draws per epoch, as a multiple of --per-class (the most varied class)")
-    return p.parse_args(argv)
+    a = p.parse_args(argv)
+    if (a.extra_scribbles or a.rescreen_batches) and not a.reuse_scribbles:
+        p.error("--extra-scribbles and --rescreen-batches work on a cache: add --reuse-scribbles")
+    return a
 
 
 class Progress:
@@ -235,15 +239,15 @@ def extra_scribbles(a, pools12, mean, std) -> np.ndarray:
 def rescreen_scribbles(a, pools12, mean, std, scrib_train, scrib_val) -> np.ndarray:
     """Cached training scribbles that longer-trained filter models still do not recognise.
 
-    Short filter models pass strokes a trained digit model would call a digit, and the network
-    then learns those strokes as scribble: digits drawn that way get read as scribble. The cache
-    is rewritten with what is kept, so later runs reuse it without training the filters again.
+    Short filter models pass strokes a trained digit model would call a digit. Dropping them
+    made fewer digits read as scribble but not fewer MNIST errors (REPORT.md, run E32). The
+    cache is rewritten with what is kept, so later runs reuse it without training the filters
+    again.
     """
     filt = filter_models(a, pools12, mean, std, a.rescreen_batches)
     kept, _ = filter_scribbles(filt, scrib_train, mean, std, a.filter_threshold)
     print(f"rescreened scribbles kept: {len(kept)}/{len(scrib_train)}", flush=True)
-    np.savez_compressed(os.path.join(a.runs, "scribbles.npz"), train=kept, val=scrib_val,
-                        rescreen_batches=a.rescreen_batches)
+    save_scribbles(a.runs, kept, scrib_val, a.rescreen_batches)
     return kept
 
 
@@ -261,7 +265,7 @@ def make_scribbles(a, pools12, mean, std, square_train):
     print(f"scribbles kept: train {len(scrib_train)}/{len(cands)}, val {len(scrib_val)}/{len(vcands)}; "
           f"squares the filter is confident about (kept anyway): {(psq >= a.filter_threshold).sum()}/{len(psq)}",
           flush=True)
-    np.savez_compressed(os.path.join(a.runs, "scribbles.npz"), train=scrib_train, val=scrib_val)
+    save_scribbles(a.runs, scrib_train, scrib_val)
     return scrib_train, scrib_val
 
 
@@ -284,10 +288,7 @@ def main(argv=None):
 
     square_train = preprocess_set(raw.doodles_train["square"])
     if a.reuse_scribbles:
-        # Read whole before a rescreen rewrites the file; a rescreened cache says so.
-        with np.load(os.path.join(a.runs, "scribbles.npz")) as cached:
-            scrib_train, scrib_val = cached["train"], cached["val"]
-            rescreened = int(cached["rescreen_batches"]) if "rescreen_batches" in cached.files else 0
+        scrib_train, scrib_val, rescreened = load_scribbles(a.runs)
         print(f"reusing generated scribbles: train {len(scrib_train)}, val {len(scrib_val)}", flush=True)
         if a.extra_scribbles > 0:
             scrib_train = np.concatenate([scrib_train, extra_scribbles(a, digits + [star, smiley], mean, std)])

@@ -350,3 +350,11 @@ def test_rescreen_keeps_what_the_filters_pass_and_rewrites_only_the_training_cac
     cache = np.load(tmp_path / "scribbles.npz")
     assert np.array_equal(cache["train"], out) and np.array_equal(cache["val"], val)
     assert int(cache["rescreen_batches"]) == 2
+
+
+@pytest.mark.parametrize("option", ["--rescreen-batches", "--extra-scribbles"])
+def test_cache_options_need_a_cache(option):
+    from training.train import parse_args
+    with pytest.raises(SystemExit):
+        parse_args([option, "5"])
+    assert getattr(parse_args([option, "5", "--reuse-scribbles"]), option[2:].replace("-", "_")) == 5

@@ -91,6 +91,10 @@ def parse_args(argv=None):
     p.add_argument("--arch", default="glyphnet", choices=sorted(ARCHITECTURES),
                    help="layer list of the 13-class model (model.py); the filter models always use the default")
     p.add_argument("--dropout", type=float, default=None, help="probability of every dropout layer (default: the layer list's)")
+    p.add_argument("--optimizer", default="adamw", choices=["adamw", "sgd"],
+                   help="of the 13-class model; sgd uses Nesterov momentum 0.9 (give it a larger --lr, e.g. 0.05)")
+    p.add_argument("--weight-decay", type=float, default=1e-4,
+                   help="AdamW's decoupled decay, or SGD's L2 term (e.g. 5e-4)")
     p.add_argument("--star-weight", type=float, default=1.25, help="star draws per epoch, as a multiple of --per-class")
     p.add_argument("--scribble-weight", type=float, default=1.5,
                    help="scribble draws per epoch, as a multiple of --per-class (the most varied class)")
@@ -159,10 +163,18 @@ def balanced_batches(pools: list, draws: list, batch: int, rng: np.random.Genera
         yield everything[picks[i:i + batch]], labels[i:i + batch]
 
 
+def make_optimizer(model, name: str, lr: float, weight_decay: float):
+    """AdamW (decoupled decay), or SGD with Nesterov momentum (decay added to the gradient)."""
+    if name == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, nesterov=True, weight_decay=weight_decay)
+    return torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+
+
 def train_loop(model, pools, mean, std, epochs, per_class, batch, lr, seed, label, on_epoch=None,
                cfg: AugmentConfig = AugmentConfig(), weights: dict | None = None,
                last_cfg: AugmentConfig | None = None, last_epochs: int = 0,
-               last_weights: dict | None = None, ema: WeightAverage | None = None):
+               last_weights: dict | None = None, ema: WeightAverage | None = None,
+               optimizer: str = "adamw", weight_decay: float = 1e-4):
     """One-cycle training; the final `last_epochs` epochs use `last_cfg` instead of `cfg` (and
     `last_weights` instead of `weights` if given); `ema`, if given, is updated after every step."""
     rng = np.random.default_rng(seed)
@@ -172,7 +184,7 @@ def train_loop(model, pools, mean, std, epochs, per_class, batch, lr, seed, labe
                                last_weights if is_last(e) and last_weights is not None else weights)
                    for e in range(epochs)]
     steps = sum(sum(d) // batch for d in epoch_draws)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
+    opt = make_optimizer(model, optimizer, lr, weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.2)
     prog = Progress(steps, label)
     for epoch in range(epochs):
@@ -343,7 +355,7 @@ def main(argv=None):
     train_loop(model, pools, mean, std, a.epochs, a.per_class, a.batch, a.lr,
                a.seed if a.batch_seed is None else a.batch_seed, "glyphnet", on_epoch, cfg,
                weights=weights, last_cfg=mild, last_epochs=0 if a.mild else a.mild_last,
-               last_weights=mild_weights, ema=ema)
+               last_weights=mild_weights, ema=ema, optimizer=a.optimizer, weight_decay=a.weight_decay)
     seconds = time.time() - t0 + previous.get("seconds", 0)
     load = os.getloadavg()
     model.load_state_dict(best["state"])
@@ -358,6 +370,7 @@ def main(argv=None):
                          "thickness_erode_keep_dilate2_dilate3_dilate5": list(a.thickness),
                          "mild_last_epochs": 0 if a.mild else a.mild_last},
         "weight_average_decay": a.ema, "dropout": a.dropout,
+        "optimizer": {"name": a.optimizer, "peak_lr": a.lr, "weight_decay": a.weight_decay},
         # A fine-tune keeps its parent's layers, whatever --arch says.
         "architecture": previous.get("architecture", a.arch) if a.init else a.arch,
         "filter": {"models": a.filter_models, "threshold": a.filter_threshold, "rescreen_batches": rescreened},

@@ -358,3 +358,21 @@ def test_cache_options_need_a_cache(option):
     with pytest.raises(SystemExit):
         parse_args([option, "5"])
     assert getattr(parse_args([option, "5", "--reuse-scribbles"]), option[2:].replace("-", "_")) == 5
+
+
+@pytest.mark.parametrize("name, kind", [("adamw", torch.optim.AdamW), ("sgd", torch.optim.SGD)])
+def test_optimizer_choice_and_decay_reach_the_optimizer(name, kind):
+    from training.train import make_optimizer, parse_args
+    a = parse_args(["--optimizer", name, "--weight-decay", "0.02", "--lr", "0.05"])
+    opt = make_optimizer(GlyphNet(), a.optimizer, a.lr, a.weight_decay)
+    assert type(opt) is kind
+    group = opt.param_groups[0]
+    assert group["weight_decay"] == 0.02 and group["lr"] == 0.05
+    if name == "sgd":
+        assert group["nesterov"] and group["momentum"] == 0.9
+
+
+def test_default_optimizer_is_the_one_earlier_runs_used():
+    from training.train import parse_args
+    a = parse_args([])
+    assert (a.optimizer, a.weight_decay) == ("adamw", 1e-4)

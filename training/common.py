@@ -40,13 +40,21 @@ def predict(model: torch.nn.Module, x: np.ndarray, mean: float, std: float, chun
 def eval_splits(raw: RawData, scribble_val: np.ndarray) -> dict:
     """name → (preprocessed images, labels) for every held-out split used in model selection."""
     d = raw.doodles_val
-    return {
+    splits = {
         "mnist_val": (preprocess_set(raw.val_x), raw.val_y),
         "star_val": (preprocess_set(d["star"]), np.full(len(d["star"]), STAR)),
         "smiley_val": (preprocess_set(d["smiley_face"]), np.full(len(d["smiley_face"]), SMILEY)),
         "square_val": (preprocess_set(d["square"]), np.full(len(d["square"]), SCRIBBLE)),
         "scribble_val": (scribble_val, np.full(len(scribble_val), SCRIBBLE)),
     }
+    if len(raw.val_x) == 0:  # a run on all 60,000 MNIST training digits holds none back
+        del splits["mnist_val"]
+    return splits
+
+
+def mnist_val_size(meta: dict) -> int:
+    """MNIST training digits a run held back for validation (runs before the option: 5,000)."""
+    return int(meta.get("mnist_validation", 5000))
 
 
 def softmax(z: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ import argparse
 
 import numpy as np
 
-from .common import cached_scribble_val, eval_splits, load_checkpoint, predict, softmax
+from .common import cached_scribble_val, eval_splits, load_checkpoint, mnist_val_size, predict, softmax
 from .datasets import DEFAULT_MNIST, DEFAULT_QUICKDRAW, load_all
 from .model import GlyphNet
 
@@ -32,10 +32,12 @@ def main(argv=None):
     p.add_argument("--quickdraw", default=DEFAULT_QUICKDRAW)
     a = p.parse_args(argv)
     checkpoints = [load_checkpoint(f) for f in a.folders]
-    seeds = {ck["meta"]["seed"] for ck in checkpoints}
-    if len(seeds) != 1:  # the seed fixes the validation splits: runs of other seeds saw other images
-        raise SystemExit(f"runs of different --seed values ({sorted(seeds)}) have different validation splits")
-    raw = load_all(a.mnist, a.quickdraw, seed=seeds.pop())
+    splits_of = {(ck["meta"]["seed"], mnist_val_size(ck["meta"])) for ck in checkpoints}
+    if len(splits_of) != 1:  # seed and held-back count fix the validation splits: other runs saw other images
+        raise SystemExit(f"runs of different --seed or --mnist-val values ({sorted(splits_of)}) "
+                         "have different validation splits")
+    seed, held = splits_of.pop()
+    raw = load_all(a.mnist, a.quickdraw, seed=seed, mnist_val=held)
     splits = eval_splits(raw, cached_scribble_val(a.runs))
     runs = [probabilities(ck, splits) for ck in checkpoints]
     acc = {n: float((np.mean([r[n] for r in runs], 0).argmax(1) == y).mean()) for n, (_, y) in splits.items()}

@@ -19,7 +19,7 @@ import torch
 
 from . import CLASSES, SCRIBBLE
 from .canvas import canvas_set
-from .common import RUNS, cached_scribble_val, eval_splits, predict, preprocess_set, softmax
+from .common import RUNS, cached_scribble_val, eval_splits, mnist_val_size, predict, preprocess_set, softmax
 from .datasets import DEFAULT_MNIST, DEFAULT_QUICKDRAW, load_all
 from .export import NAME, load_model
 from .plots import confusion_png, pairs_png
@@ -68,8 +68,9 @@ def main(argv=None):
     torch.set_num_threads(2)
     model, manifest = load_model(a.models)
     mean, std = manifest["normalization"]["mean"], manifest["normalization"]["std"]
-    seed = manifest.get("training", {}).get("seed", 1)
-    raw = load_all(a.mnist, a.quickdraw, seed=seed)
+    record = manifest.get("training", {})
+    # The same seed and held-back count as in training give the same validation splits.
+    raw = load_all(a.mnist, a.quickdraw, seed=record.get("seed", 1), mnist_val=mnist_val_size(record))
     splits = eval_splits(raw, cached_scribble_val(a.runs))
     sq, sc = splits["square_val"], splits["scribble_val"]
     splits["scribble_all_val"] = (np.concatenate([sq[0], sc[0]]), np.concatenate([sq[1], sc[1]]))

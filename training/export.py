@@ -76,7 +76,8 @@ def write_model(model: GlyphNet, mean: float, std: float, meta: dict, out: str, 
         "parameters": count_parameters(model),
         "flops_per_glyph": flops_per_glyph(model.layers),
         "metrics": metrics or {f"{k}_accuracy": round(v, 5) for k, v in meta.get("validation", {}).items()},
-        "training": {k: meta[k] for k in ("date", "seconds", "data", "seed", "epochs", "best_epoch", "soup")
+        "training": {k: meta[k] for k in ("date", "seconds", "data", "seed", "mnist_validation", "epochs",
+                                                  "best_epoch", "selection", "soup")
                      if k in meta},
     }
     with open(os.path.join(out, f"{NAME}.json"), "w") as f:

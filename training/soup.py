@@ -5,7 +5,8 @@ basin of the loss, so the mean of their weights is itself a good network, often 
 as the best ingredient or better, at no cost when serving: same layers, same FLOPs.
 Ingredients are added greedily in order of their own validation score, and one is kept
 only if the average's validation score does not drop; validation splits are the only
-judge (MNIST test is not read here).
+judge (MNIST test is not read here). `--uniform` averages them all instead, for a recipe
+whose ingredients were fixed beforehand.
 
     python -m training.soup --parent training/runs/e9 --finetunes training/runs/e16 training/runs/e17 \\
         --runs training/runs/e9 --out Models/
@@ -20,7 +21,7 @@ import os
 import numpy as np
 import torch
 
-from .common import RUNS, cached_scribble_val, eval_splits, load_checkpoint, split_accuracies
+from .common import RUNS, cached_scribble_val, eval_splits, load_checkpoint, mnist_val_size, split_accuracies
 from .datasets import DEFAULT_MNIST, DEFAULT_QUICKDRAW, load_all
 from .export import write_model
 from .model import GlyphNet
@@ -58,6 +59,8 @@ def main(argv=None):
     p.add_argument("--out", default="Models", help="where glyphnet.safetensors/.json are written")
     p.add_argument("--checkpoint", default=os.path.join(RUNS, "soup", "glyphnet.pt"),
                    help="where the averaged checkpoint is saved (not committed)")
+    p.add_argument("--uniform", action="store_true",
+                   help="average the parent and every fine-tune, with no greedy choice (a recipe fixed beforehand)")
     p.add_argument("--mnist", default=DEFAULT_MNIST)
     p.add_argument("--quickdraw", default=DEFAULT_QUICKDRAW)
     a = p.parse_args(argv)
@@ -70,7 +73,7 @@ def main(argv=None):
             raise SystemExit(f"{f}: not a fine-tune of {a.parent} (layers, normalization or record differ)")
     mean, std = parent["mean"], parent["std"]
     # The run's seed fixed its validation splits; the fine-tunes were judged on the same ones.
-    raw = load_all(a.mnist, a.quickdraw, seed=parent["meta"]["seed"])
+    raw = load_all(a.mnist, a.quickdraw, seed=parent["meta"]["seed"], mnist_val=mnist_val_size(parent["meta"]))
     splits = eval_splits(raw, cached_scribble_val(a.runs))
     model = GlyphNet(parent["layers"])
 
@@ -82,7 +85,11 @@ def main(argv=None):
         return float(np.mean(list(accuracies(state).values())))
 
     ingredients = [(a.parent, parent["state"])] + [(f, ck["state"]) for f, ck in tunes.items()]
-    kept, best, own = greedy_soup(ingredients, score)
+    if a.uniform:
+        kept, own = [name for name, _ in ingredients], {name: score(state) for name, state in ingredients}
+        best = score(average([state for _, state in ingredients]))
+    else:
+        kept, best, own = greedy_soup(ingredients, score)
     for name, value in own.items():
         print(f"ingredient {name}: validation score {value:.5f}", flush=True)
     states = {name: state for name, state in ingredients}
@@ -100,7 +107,7 @@ def main(argv=None):
                  "ingredients": [os.path.basename(n.rstrip("/")) for n in kept],
                  "finetunes": {os.path.basename(n.rstrip("/")): tunes[n]["meta"]["finetune"] for n in kept
                                if n in tunes},
-                 "candidates": len(ingredients)},
+                 "candidates": len(ingredients), "choice": "uniform" if a.uniform else "greedy"},
         "validation": acc,
     })
     model.load_state_dict(soup)

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 
 from . import SCRIBBLE, SMILEY, STAR
 from .augment import AugmentConfig, augment
-from .common import (RUNS, eval_splits, load_scribbles, predict, preprocess_set, save_scribbles,
+from .common import (RUNS, eval_splits, load_scribbles, mnist_val_size, predict, preprocess_set, save_scribbles,
                      split_accuracies)
 from .datasets import DEFAULT_MNIST, DEFAULT_QUICKDRAW, load_all
 from .export import write_model
@@ -91,6 +91,12 @@ def parse_args(argv=None):
     p.add_argument("--arch", default="glyphnet", choices=sorted(ARCHITECTURES),
                    help="layer list of the 13-class model (model.py); the filter models always use the default")
     p.add_argument("--dropout", type=float, default=None, help="probability of every dropout layer (default: the layer list's)")
+    p.add_argument("--mnist-val", type=int, default=5000,
+                   help="MNIST training digits held back for validation (0: train on all 60,000; "
+                        "a fine-tune must use its parent's value)")
+    p.add_argument("--select", default="best", choices=["best", "last"],
+                   help="write the epoch with the best validation score, or the last epoch "
+                        "(for a run whose recipe was chosen beforehand)")
     p.add_argument("--optimizer", default="adamw", choices=["adamw", "sgd"],
                    help="of the 13-class model; sgd uses Nesterov momentum 0.9 (give it a larger --lr, e.g. 0.05)")
     p.add_argument("--weight-decay", type=float, default=1e-4,
@@ -287,7 +293,12 @@ def main(argv=None):
     torch.manual_seed(a.seed)
     os.makedirs(a.runs, exist_ok=True)
     t0 = time.time()
-    raw = load_all(a.mnist, a.quickdraw, seed=a.seed, limit=a.limit)
+    if a.init:
+        # The parent's held-back digits must stay held back, or the fine-tune trains on its validation.
+        held = mnist_val_size(torch.load(a.init, weights_only=False).get("meta", {}))
+        if held != a.mnist_val:
+            raise SystemExit(f"{a.init} held back {held} MNIST digits: give --mnist-val {held}")
+    raw = load_all(a.mnist, a.quickdraw, seed=a.seed, mnist_val=a.mnist_val, limit=a.limit)
     print(f"data: mnist train {len(raw.train_x)} val {len(raw.val_x)}; doodles train "
           + ", ".join(f"{k} {len(v)}" for k, v in raw.doodles_train.items()), flush=True)
 
@@ -345,7 +356,7 @@ def main(argv=None):
         score = float(np.mean(list(acc.values())))
         history.append({"epoch": epoch + 1, "loss": loss, **acc})
         print(f"epoch {epoch + 1}: loss {loss:.4f} " + " ".join(f"{k} {v:.4f}" for k, v in acc.items()), flush=True)
-        if score >= best["score"]:
+        if a.select == "last" or score >= best["score"]:
             best.update(score=score, epoch=epoch + 1, acc=acc,
                         state={k: v.clone() for k, v in judged.state_dict().items()})
             # Saved as it improves, so a run cut short still leaves its best model behind.
@@ -369,6 +380,7 @@ def main(argv=None):
         "augmentation": {"p_light": a.p_light, "p_clean": a.p_clean, "clean_untouched": a.clean_untouched,
                          "thickness_erode_keep_dilate2_dilate3_dilate5": list(a.thickness),
                          "mild_last_epochs": 0 if a.mild else a.mild_last},
+        "mnist_validation": a.mnist_val, "selection": a.select,
         "weight_average_decay": a.ema, "dropout": a.dropout,
         "optimizer": {"name": a.optimizer, "peak_lr": a.lr, "weight_decay": a.weight_decay},
         # A fine-tune keeps its parent's layers, whatever --arch says.

@@ -376,3 +376,37 @@ def test_default_optimizer_is_the_one_earlier_runs_used():
     from training.train import parse_args
     a = parse_args([])
     assert (a.optimizer, a.weight_decay) == ("adamw", 1e-4)
+
+
+def test_a_run_on_all_training_digits_keeps_its_last_epoch_and_records_it(tiny_data, tmp_path):
+    import json
+    from training.train import main
+    out = tmp_path / "out"
+    main(["--mnist", tiny_data[0], "--quickdraw", tiny_data[1], "--out", str(out), "--runs", str(tmp_path / "run"),
+          "--mnist-val", "0", "--select", "last", "--epochs", "2", "--per-class", "4", "--batch", "8",
+          "--scribbles", "40", "--scribbles-val", "20", "--filter-batches", "1", "--filter-threshold", "1.01",
+          "--mild-last", "1", "--threads", "1", "--limit", "40"])
+    record = torch.load(tmp_path / "run" / "glyphnet.pt", weights_only=False)["meta"]
+    assert record["best_epoch"] == 2 and record["selection"] == "last"
+    assert record["mnist_validation"] == 0 and "mnist_val" not in record["validation"]
+    assert record["data"][0].startswith("MNIST train 40 (validation 0 held out)")
+    manifest = json.loads((out / "glyphnet.json").read_text())
+    assert manifest["training"]["mnist_validation"] == 0 and manifest["training"]["selection"] == "last"
+
+
+def test_a_fine_tune_keeps_its_parents_validation_digits_held_back(tmp_path):
+    from training.train import main
+    parent = tmp_path / "parent.pt"
+    torch.save({"meta": {"seed": 1}}, parent)  # a run from before --mnist-val: 5,000 held back
+    with pytest.raises(SystemExit, match="--mnist-val 5000"):
+        main(["--init", str(parent), "--mnist-val", "0", "--runs", str(tmp_path / "run")])
+
+
+def test_without_held_back_digits_there_is_no_mnist_validation_split(tiny_data):
+    from training.common import eval_splits, mnist_val_size
+    from training.datasets import load_all
+    raw = load_all(*tiny_data, seed=0, mnist_val=0, doodle_val=5)
+    assert len(raw.train_x) == 60
+    splits = eval_splits(raw, np.zeros((3, 28, 28), np.float32))
+    assert set(splits) == {"star_val", "smiley_val", "square_val", "scribble_val"}
+    assert mnist_val_size({}) == 5000 and mnist_val_size({"mnist_validation": 0}) == 0

@@ -69,6 +69,8 @@ def parse_args(argv=None):
                    help="with --reuse-scribbles: screen the cached training scribbles again with filter models "
                         "trained this many batches, drop what they recognise and save the rest to RUNS; "
                         "the validation set stays the cached one")
+    p.add_argument("--scribbles-only", action="store_true",
+                   help="stop once the generated scribble sets are cached in --runs (for runs that reuse them)")
     p.add_argument("--mild", action="store_true", help="milder augmentation (for a short low-LR fine-tune)")
     p.add_argument("--mild-last", type=int, default=3,
                    help="the last N epochs of the run use the milder augmentation (0: none)")
@@ -107,6 +109,8 @@ def parse_args(argv=None):
     a = p.parse_args(argv)
     if (a.extra_scribbles or a.rescreen_batches) and not a.reuse_scribbles:
         p.error("--extra-scribbles and --rescreen-batches work on a cache: add --reuse-scribbles")
+    if a.scribbles_only and (a.reuse_scribbles or a.init):
+        p.error("--scribbles-only makes a cache: it does not go with --reuse-scribbles or --init")
     return a
 
 
@@ -321,6 +325,9 @@ def main(argv=None):
     else:
         scrib_train, scrib_val = make_scribbles(a, digits + [star, smiley], mean, std, square_train)
         rescreened = 0
+        if a.scribbles_only:
+            print(f"cached in {a.runs}; {time.time() - t0:.0f}s", flush=True)
+            return
     scribble = np.concatenate([square_train, scrib_train])
 
     pools = digits + [star, smiley, scribble]

@@ -410,3 +410,17 @@ def test_without_held_back_digits_there_is_no_mnist_validation_split(tiny_data):
     splits = eval_splits(raw, np.zeros((3, 28, 28), np.float32))
     assert set(splits) == {"star_val", "smiley_val", "square_val", "scribble_val"}
     assert mnist_val_size({}) == 5000 and mnist_val_size({"mnist_validation": 0}) == 0
+
+
+def test_scribbles_only_leaves_a_cache_that_a_later_run_reuses(tiny_data, tmp_path):
+    from training.common import load_scribbles
+    from training.train import main, parse_args
+    run = tmp_path / "run"
+    main(["--mnist", tiny_data[0], "--quickdraw", tiny_data[1], "--runs", str(run), "--limit", "40",
+          "--scribbles", "30", "--scribbles-val", "10", "--filter-batches", "1", "--filter-threshold", "1.01",
+          "--threads", "1", "--batch", "8", "--scribbles-only"])
+    train, val, rescreened = load_scribbles(str(run))
+    assert (len(train), len(val), rescreened) == (30, 10, 0)  # a threshold above 1 keeps every candidate
+    assert sorted(p.name for p in run.iterdir()) == ["scribbles.npz"]  # and no model was trained
+    with pytest.raises(SystemExit):
+        parse_args(["--scribbles-only", "--reuse-scribbles"])

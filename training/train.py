@@ -297,9 +297,10 @@ def main(argv=None):
     torch.manual_seed(a.seed)
     os.makedirs(a.runs, exist_ok=True)
     t0 = time.time()
-    if a.init:
+    ck = torch.load(a.init, weights_only=False) if a.init else None  # a fine-tune's parent
+    if ck is not None:
         # The parent's held-back digits must stay held back, or the fine-tune trains on its validation.
-        held = mnist_val_size(torch.load(a.init, weights_only=False).get("meta", {}))
+        held = mnist_val_size(ck.get("meta", {}))
         if held != a.mnist_val:
             raise SystemExit(f"{a.init} held back {held} MNIST digits: give --mnist-val {held}")
     raw = load_all(a.mnist, a.quickdraw, seed=a.seed, mnist_val=a.mnist_val, limit=a.limit)
@@ -334,7 +335,6 @@ def main(argv=None):
     mean, std = norm_stats(pools)
     previous = {}
     if a.init:
-        ck = torch.load(a.init, weights_only=False)
         mean, std, previous = ck["mean"], ck["std"], ck.get("meta", {})
     print(f"normalization mean {mean:.6f} std {std:.6f}", flush=True)
     splits = eval_splits(raw, scrib_val)
@@ -366,7 +366,7 @@ def main(argv=None):
         if a.select == "last" or score >= best["score"]:
             best.update(score=score, epoch=epoch + 1, acc=acc,
                         state={k: v.clone() for k, v in judged.state_dict().items()})
-            # Saved as it improves, so a run cut short still leaves its best model behind.
+            # Saved as it goes, so a run cut short still leaves its best (or last) model behind.
             torch.save({"state": best["state"], "mean": mean, "std": std, "epoch": epoch + 1},
                        os.path.join(a.runs, "glyphnet-best.pt"))
 

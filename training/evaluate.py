@@ -64,6 +64,9 @@ def main(argv=None):
     p.add_argument("--runs", default=RUNS, help="where training cached its generated validation scribbles")
     p.add_argument("--out", default="training", help="folder for evaluation.md and the PNGs")
     p.add_argument("--no-write", action="store_true", help="print only; leave the manifest and files alone")
+    p.add_argument("--canvas-variants", type=int, default=30,
+                   help="jittered renderings of each canvas template class (the shipped figures use 30)")
+    p.add_argument("--canvas-seed", type=int, default=5, help="seed of the jitter (the shipped figures use 5)")
     a = p.parse_args(argv)
     torch.set_num_threads(2)
     model, manifest = load_model(a.models)
@@ -74,7 +77,7 @@ def main(argv=None):
     splits = eval_splits(raw, cached_scribble_val(a.runs))
     sq, sc = splits["square_val"], splits["scribble_val"]
     splits["scribble_all_val"] = (np.concatenate([sq[0], sc[0]]), np.concatenate([sq[1], sc[1]]))
-    splits["canvas_templates"] = canvas_set()
+    splits["canvas_templates"] = canvas_set(a.canvas_variants, a.canvas_seed)
     splits["mnist_test"] = (preprocess_set(raw.test_x), raw.test_y)
 
     results, lines, everything, split_logits = {}, [], {"x": [], "y": [], "logits": []}, {}

@@ -8,6 +8,7 @@ PyTorch with onnxruntime), and the golden, stroke and preprocessing parity fixtu
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import warnings
@@ -64,11 +65,20 @@ def load_model(models_dir: str = "Models") -> tuple[GlyphNet, dict]:
     return model.eval(), manifest
 
 
+def model_version(meta: dict, weights_path: str) -> str:
+    """Training date and the start of the weights' SHA-256, so every answer names the exact weights
+    that gave it and a retrained model never shows the same version as the one it replaces."""
+    with open(weights_path, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()[:8]
+    return f"{meta.get('date', 'undated')}-{digest}"
+
+
 def write_model(model: GlyphNet, mean: float, std: float, meta: dict, out: str, metrics: dict | None = None) -> dict:
     os.makedirs(out, exist_ok=True)
-    write_safetensors(model.named_state(), os.path.join(out, f"{NAME}.safetensors"), {"format": "pt"})
+    weights = os.path.join(out, f"{NAME}.safetensors")
+    write_safetensors(model.named_state(), weights, {"format": "pt"})
     manifest = {
-        "format": 1, "name": NAME, "version": "1.0.0", "weights": f"{NAME}.safetensors",
+        "format": 1, "name": NAME, "version": model_version(meta, weights), "weights": f"{NAME}.safetensors",
         "classes": CLASSES,
         "input": {"channels": 1, "height": 28, "width": 28},
         "normalization": {"mean": round(mean, 6), "std": round(std, 6)},

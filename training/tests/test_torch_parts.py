@@ -424,3 +424,16 @@ def test_scribbles_only_leaves_a_cache_that_a_later_run_reuses(tiny_data, tmp_pa
     assert sorted(p.name for p in run.iterdir()) == ["scribbles.npz"]  # and no model was trained
     with pytest.raises(SystemExit):
         parse_args(["--scribbles-only", "--reuse-scribbles"])
+
+
+def test_model_version_names_the_exact_weights(tmp_path):
+    from training.export import write_model
+    m = GlyphNet()
+    meta = {"date": "2026-01-02"}
+    first = write_model(m, 0.1, 0.3, meta, str(tmp_path / "a"))["version"]
+    again = write_model(m, 0.1, 0.3, meta, str(tmp_path / "b"))["version"]
+    with torch.no_grad():
+        m[0].weight.add_(1e-3)
+    changed = write_model(m, 0.1, 0.3, meta, str(tmp_path / "c"))["version"]
+    assert first == again and first.startswith("2026-01-02-") and len(first) == len("2026-01-02-") + 8
+    assert changed != first

@@ -21,8 +21,8 @@ import torch.nn.functional as F
 
 from . import SCRIBBLE, SMILEY, STAR
 from .augment import AugmentConfig, augment
-from .common import (RUNS, eval_splits, load_scribbles, mnist_val_size, predict, preprocess_set, save_scribbles,
-                     split_accuracies)
+from .common import (RUNS, cached_scribble_val, eval_splits, load_scribbles, mnist_val_size, predict,
+                     preprocess_set, save_scribbles, split_accuracies)
 from .datasets import DEFAULT_MNIST, DEFAULT_QUICKDRAW, load_all
 from .export import write_model
 from .model import ARCHITECTURES, GlyphNet, with_dropout
@@ -69,6 +69,9 @@ def parse_args(argv=None):
                    help="with --reuse-scribbles: screen the cached training scribbles again with filter models "
                         "trained this many batches, drop what they recognise and save the rest to RUNS; "
                         "the validation set stays the cached one")
+    p.add_argument("--val-scribbles", default=None,
+                   help="run folder whose cached generated validation scribbles this run validates on "
+                        "(default: its own cache; e.g. a larger, more strictly filtered set made with --scribbles-only)")
     p.add_argument("--scribbles-only", action="store_true",
                    help="stop once the generated scribble sets are cached in --runs (for runs that reuse them)")
     p.add_argument("--mild", action="store_true", help="milder augmentation (for a short low-LR fine-tune)")
@@ -337,6 +340,9 @@ def main(argv=None):
     if a.init:
         mean, std, previous = ck["mean"], ck["std"], ck.get("meta", {})
     print(f"normalization mean {mean:.6f} std {std:.6f}", flush=True)
+    if a.val_scribbles:
+        scrib_val = cached_scribble_val(a.val_scribbles)
+        print(f"validating on the {len(scrib_val)} generated scribbles cached in {a.val_scribbles}", flush=True)
     splits = eval_splits(raw, scrib_val)
 
     print("stage 3: glyphnet", flush=True)
@@ -396,7 +402,9 @@ def main(argv=None):
         "extra_scribble_candidates": a.extra_scribbles,
         "data": [f"MNIST train {len(raw.train_x)} (validation {len(raw.val_x)} held out)",
                  f"Quick, Draw! star {len(star)}, smiley {len(smiley)} (validation {len(splits['star_val'][0])} each)",
-                 f"scribble: Quick, Draw! squares {len(square_train)} + generated strokes {len(scrib_train)}"],
+                 f"scribble: Quick, Draw! squares {len(square_train)} + generated strokes {len(scrib_train)} "
+                 f"(validation {len(splits['square_val'][0])} squares + {len(scrib_val)} generated)"],
+        "validation_scribbles": os.path.basename(os.path.normpath(a.val_scribbles)) if a.val_scribbles else None,
         "history": history, "validation": best["acc"],
     }
     if a.init:  # a fine-tune: keep the main run's record and say what was added

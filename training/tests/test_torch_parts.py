@@ -437,3 +437,17 @@ def test_model_version_names_the_exact_weights(tmp_path):
     changed = write_model(m, 0.1, 0.3, meta, str(tmp_path / "c"))["version"]
     assert first == again and first.startswith("2026-01-02-") and len(first) == len("2026-01-02-") + 8
     assert changed != first
+
+
+def test_a_run_can_validate_on_another_runs_generated_scribbles(tiny_data, tmp_path):
+    from training.train import main
+    common = ["--mnist", tiny_data[0], "--quickdraw", tiny_data[1], "--limit", "40", "--filter-batches", "1",
+              "--filter-threshold", "1.01", "--threads", "1", "--batch", "8"]
+    main(common + ["--runs", str(tmp_path / "own"), "--scribbles", "30", "--scribbles-val", "10", "--scribbles-only"])
+    main(common + ["--runs", str(tmp_path / "strict"), "--scribbles", "5", "--scribbles-val", "17",
+                   "--scribbles-only"])
+    main(common + ["--runs", str(tmp_path / "own"), "--out", str(tmp_path / "out"), "--reuse-scribbles",
+                   "--val-scribbles", str(tmp_path / "strict"), "--epochs", "1", "--per-class", "4", "--mild-last", "0"])
+    record = torch.load(tmp_path / "own" / "glyphnet.pt", weights_only=False)["meta"]
+    assert record["validation_scribbles"] == "strict"
+    assert record["data"][2].endswith("+ generated strokes 30 (validation 4 squares + 17 generated)")

@@ -80,9 +80,11 @@ def main(argv=None):
     splits["canvas_templates"] = canvas_set(a.canvas_variants, a.canvas_seed)
     splits["mnist_test"] = (preprocess_set(raw.test_x), raw.test_y)
 
-    results, lines, everything, split_logits = {}, [], {"x": [], "y": [], "logits": []}, {}
+    results, lines, everything = {}, [], {"x": [], "y": [], "logits": []}
     for name, (x, y) in splits.items():
-        logits = split_logits[name] = predict(model, x, mean, std)
+        logits = predict(model, x, mean, std)
+        if name == "mnist_test":
+            test_logits = logits
         pred = logits.argmax(1)
         acc = float((pred == y).mean())
         results[name] = acc
@@ -90,7 +92,7 @@ def main(argv=None):
         lines += [f"### {name} ({len(y)} images): accuracy {acc:.4f}", ""] + pr_table(m) + [""]
         if name in ("mnist_test", "star_val", "smiley_val", "scribble_all_val"):
             everything["x"].append(x); everything["y"].append(y); everything["logits"].append(logits)
-    test_prob = softmax(split_logits["mnist_test"])
+    test_prob = softmax(test_logits)
     as_scribble = float((test_prob.argmax(1) == SCRIBBLE).mean())
     # How sure the model is when right and when wrong (label smoothing caps the first).
     test_conf, test_right = test_prob.max(1), test_prob.argmax(1) == splits["mnist_test"][1]

@@ -87,15 +87,14 @@ def main(argv=None):
     ingredients = [(a.parent, parent["state"])] + [(f, ck["state"]) for f, ck in tunes.items()]
     if a.uniform:
         kept, own = [name for name, _ in ingredients], {name: score(state) for name, state in ingredients}
-        best = score(average([state for _, state in ingredients]))
     else:
-        kept, best, own = greedy_soup(ingredients, score)
+        kept, _, own = greedy_soup(ingredients, score)
     for name, value in own.items():
         print(f"ingredient {name}: validation score {value:.5f}", flush=True)
     states = {name: state for name, state in ingredients}
     soup = average([states[n] for n in kept])
-    acc = accuracies(soup)
-    print(f"soup of {len(kept)} ({', '.join(kept)}): validation score {best:.5f} "
+    acc = accuracies(soup)  # its mean is the score the greedy choice ended on
+    print(f"soup of {len(kept)} ({', '.join(kept)}): validation score {np.mean(list(acc.values())):.5f} "
           + " ".join(f"{k} {v:.4f}" for k, v in acc.items()), flush=True)
 
     meta = dict(parent["meta"])

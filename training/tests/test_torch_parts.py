@@ -412,7 +412,7 @@ def test_without_held_back_digits_there_is_no_mnist_validation_split(tiny_data):
     assert mnist_val_size({}) == 5000 and mnist_val_size({"mnist_validation": 0}) == 0
 
 
-def test_scribbles_only_leaves_a_cache_that_a_later_run_reuses(tiny_data, tmp_path):
+def test_scribbles_only_writes_the_cache_and_trains_nothing(tiny_data, tmp_path):
     from training.common import load_scribbles
     from training.train import main, parse_args
     run = tmp_path / "run"
@@ -451,3 +451,33 @@ def test_a_run_can_validate_on_another_runs_generated_scribbles(tiny_data, tmp_p
     record = torch.load(tmp_path / "own" / "glyphnet.pt", weights_only=False)["meta"]
     assert record["validation_scribbles"] == "strict"
     assert record["data"][2].endswith("+ generated strokes 30 (validation 4 squares + 17 generated)")
+
+
+def test_uniform_soup_averages_the_parent_and_every_fine_tune(tiny_data, tmp_path):
+    import json
+    from training import soup
+    from training.common import load_checkpoint
+    from training.train import main
+    common = ["--mnist", tiny_data[0], "--quickdraw", tiny_data[1], "--limit", "40", "--filter-batches", "1",
+              "--filter-threshold", "1.01", "--threads", "1", "--batch", "8", "--scribbles", "20",
+              "--scribbles-val", "10", "--epochs", "1", "--per-class", "4", "--mild-last", "0"]
+    parent = tmp_path / "parent"
+    main(common + ["--runs", str(parent), "--out", str(parent)])
+    tunes = []
+    for seed in (2, 3):
+        tune = tmp_path / f"tune{seed}"
+        tune.mkdir()
+        (tune / "scribbles.npz").write_bytes((parent / "scribbles.npz").read_bytes())
+        main(common + ["--runs", str(tune), "--out", str(tune), "--reuse-scribbles", "--mild",
+                       "--init", str(parent / "glyphnet.pt"), "--batch-seed", str(seed)])
+        tunes.append(str(tune))
+    out = tmp_path / "soup"
+    soup.main(["--parent", str(parent), "--finetunes", *tunes, "--runs", str(parent), "--uniform",
+               "--mnist", tiny_data[0], "--quickdraw", tiny_data[1], "--out", str(out),
+               "--checkpoint", str(out / "glyphnet.pt")])
+    states = [load_checkpoint(f)["state"] for f in [str(parent)] + tunes]
+    averaged = load_checkpoint(str(out))["state"]
+    key = next(k for k, v in averaged.items() if v.dtype.is_floating_point)
+    assert torch.allclose(averaged[key], torch.stack([s[key] for s in states]).mean(0))
+    record = json.loads((out / "glyphnet.json").read_text())["training"]["soup"]
+    assert record["choice"] == "uniform" and record["ingredients"] == ["parent", "tune2", "tune3"]

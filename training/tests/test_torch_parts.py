@@ -154,7 +154,7 @@ def _conv_flops_by_hooks(m: torch.nn.Module) -> int:
     return sum(total)
 
 
-@pytest.mark.parametrize("arch", ["glyphnet", "deep", "wide"])
+@pytest.mark.parametrize("arch", ["glyphnet", "deep", "wide", "deepflat"])
 def test_every_architecture_keeps_the_budget_and_the_engine_panels(arch):
     from training.model import ARCHITECTURES
     layers = ARCHITECTURES[arch]
@@ -176,7 +176,7 @@ def test_flop_count_of_an_unpadded_convolution():
     assert flops_per_glyph(layers) == 2 * 9 * 32 * 26 * 26 == _conv_flops_by_hooks(GlyphNet(layers))
 
 
-@pytest.mark.parametrize("arch, last_conv", [("deep", 96), ("wide", 128)])
+@pytest.mark.parametrize("arch, last_conv", [("deep", 96), ("wide", 128), ("deepflat", 96)])
 def test_unpadded_architectures_round_trip_through_the_manifest(tmp_path, arch, last_conv):
     from training.export import load_model, write_model
     from training.model import ARCHITECTURES, layers_from_manifest

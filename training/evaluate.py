@@ -108,8 +108,11 @@ def main(argv=None):
     pairs = [(int(i), int(j), int(off[i, j])) for i, j in zip(*np.unravel_index(np.argsort(-off, axis=None), off.shape))
              if off[i, j] > 0][:6]
 
-    summary = [f"- {k}: {v:.4f}" + (f" (target {TARGETS[k]:.3f}: {'met' if v >= TARGETS[k] else 'MISSED by %.4f' % (TARGETS[k] - v)})"
-                                    if k in TARGETS else "") for k, v in results.items()]
+    def verdict(k: str, v: float) -> str:
+        met = "met" if v >= TARGETS[k] else f"MISSED by {TARGETS[k] - v:.4f}"
+        return f" (target {TARGETS[k]:.3f}: {met})"
+
+    summary = [f"- {k}: {v:.4f}" + (verdict(k, v) if k in TARGETS else "") for k, v in results.items()]
     summary.append(f"- MNIST test digits read as scribble: {as_scribble:.4%} (target < 1%)")
     summary.append(f"- expected calibration error (15 bins, MNIST test + doodle and scribble validation): {ece:.4f}")
     summary.append(f"- MNIST test confidence: correct answers median {np.median(right):.3f}, 10th percentile "

@@ -77,8 +77,10 @@ def scale_glyph(x: np.ndarray) -> tuple[np.ndarray, np.float32, np.float32]:
     oh = max(1, min(BOX, cround(np.float32(h * s))))
     glyph = (area_weights(h, oh) @ crop @ area_weights(w, ow).T).astype(np.float32)
     total = np.float32(glyph.sum(dtype=np.float32))
-    cx = np.float32((glyph.sum(axis=0, dtype=np.float32) * (np.arange(ow, dtype=np.float32) + 0.5)).sum(dtype=np.float32) / total)
-    cy = np.float32((glyph.sum(axis=1, dtype=np.float32) * (np.arange(oh, dtype=np.float32) + 0.5)).sum(dtype=np.float32) / total)
+    cols = glyph.sum(axis=0, dtype=np.float32) * (np.arange(ow, dtype=np.float32) + 0.5)
+    rows = glyph.sum(axis=1, dtype=np.float32) * (np.arange(oh, dtype=np.float32) + 0.5)
+    cx = np.float32(cols.sum(dtype=np.float32) / total)
+    cy = np.float32(rows.sum(dtype=np.float32) / total)
     return glyph, snap(cx), snap(cy)
 
 

@@ -71,7 +71,8 @@ def parse_args(argv=None):
                         "the validation set stays the cached one")
     p.add_argument("--val-scribbles", default=None,
                    help="run folder whose cached generated validation scribbles this run validates on "
-                        "(default: its own cache; e.g. a larger, more strictly filtered set made with --scribbles-only)")
+                        "(default: its own cache; e.g. a larger, more strictly filtered set made with "
+                        "--scribbles-only)")
     p.add_argument("--scribbles-only", action="store_true",
                    help="stop once the generated scribble sets are cached in --runs (for runs that reuse them)")
     p.add_argument("--mild", action="store_true", help="milder augmentation (for a short low-LR fine-tune)")
@@ -95,7 +96,8 @@ def parse_args(argv=None):
                    help="scribble weight during the mild last epochs (default: --scribble-weight)")
     p.add_argument("--arch", default="glyphnet", choices=sorted(ARCHITECTURES),
                    help="layer list of the 13-class model (model.py); the filter models always use the default")
-    p.add_argument("--dropout", type=float, default=None, help="probability of every dropout layer (default: the layer list's)")
+    p.add_argument("--dropout", type=float, default=None,
+                   help="probability of every dropout layer (default: the layer list's)")
     p.add_argument("--mnist-val", type=int, default=5000,
                    help="MNIST training digits held back for validation (0: train on all 60,000; "
                         "a fine-tune must use its parent's value)")

@@ -67,7 +67,8 @@ def test_model_budget_and_manifest():
     assert m(torch.zeros(3, 1, 28, 28)).shape == (3, 13)
     layers = manifest_layers()
     assert layers[-1]["type"] == "linear" and layers[-1]["out_features"] == 13
-    names = {t for layer in layers for k, t in layer.items() if k in ("weight", "bias", "running_mean", "running_var") and t}
+    tensor_keys = ("weight", "bias", "running_mean", "running_var")
+    names = {t for layer in layers for k, t in layer.items() if k in tensor_keys and t}
     assert names == set(m.named_state())
 
 
@@ -447,7 +448,8 @@ def test_a_run_can_validate_on_another_runs_generated_scribbles(tiny_data, tmp_p
     main(common + ["--runs", str(tmp_path / "strict"), "--scribbles", "5", "--scribbles-val", "17",
                    "--scribbles-only"])
     main(common + ["--runs", str(tmp_path / "own"), "--out", str(tmp_path / "out"), "--reuse-scribbles",
-                   "--val-scribbles", str(tmp_path / "strict"), "--epochs", "1", "--per-class", "4", "--mild-last", "0"])
+                   "--val-scribbles", str(tmp_path / "strict"), "--epochs", "1", "--per-class", "4",
+                   "--mild-last", "0"])
     record = torch.load(tmp_path / "own" / "glyphnet.pt", weights_only=False)["meta"]
     assert record["validation_scribbles"] == "strict"
     assert record["data"][2].endswith("+ generated strokes 30 (validation 4 squares + 17 generated)")

@@ -88,16 +88,21 @@ def split_indices(n: int, val: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return np.sort(perm[val:]), np.sort(perm[:val])
 
 
-def load_all(mnist_dir: str, quickdraw_dir: str, seed: int = 0,
-             mnist_val: int = 5000, doodle_val: int = 400, limit: int | None = None) -> RawData:
+def load_all(mnist_dir: str, quickdraw_dir: str, seed: int = 0, mnist_val: int = 5000,
+             doodle_val: int = 400, limit: int | None = None, with_test: bool = True) -> RawData:
     """Load MNIST and Quick, Draw! and carve the validation splits (fixed by `seed`).
 
     `limit` keeps only the first `limit` images of each source, for smoke runs and tests.
+    `with_test=False` leaves MNIST test empty without opening its files: everything that
+    trains or selects loads the data this way, so it cannot look at the test set.
     """
     tx = read_idx(os.path.join(mnist_dir, "train-images-idx3-ubyte.gz"))
     ty = read_idx(os.path.join(mnist_dir, "train-labels-idx1-ubyte.gz"))
-    ex = read_idx(os.path.join(mnist_dir, "t10k-images-idx3-ubyte.gz"))
-    ey = read_idx(os.path.join(mnist_dir, "t10k-labels-idx1-ubyte.gz"))
+    if with_test:
+        ex = read_idx(os.path.join(mnist_dir, "t10k-images-idx3-ubyte.gz"))
+        ey = read_idx(os.path.join(mnist_dir, "t10k-labels-idx1-ubyte.gz"))
+    else:
+        ex, ey = np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.uint8)
     if limit:
         tx, ty, ex, ey = tx[:limit], ty[:limit], ex[:limit], ey[:limit]
         mnist_val = min(mnist_val, len(tx) // 10)

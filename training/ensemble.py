@@ -37,7 +37,7 @@ def main(argv=None):
         raise SystemExit(f"runs of different --seed or --mnist-val values ({sorted(splits_of)}) "
                          "have different validation splits")
     seed, held = splits_of.pop()
-    raw = load_all(a.mnist, a.quickdraw, seed=seed, mnist_val=held)
+    raw = load_all(a.mnist, a.quickdraw, seed=seed, mnist_val=held, with_test=False)
     splits = eval_splits(raw, cached_scribble_val(a.runs))
     runs = [probabilities(ck, splits) for ck in checkpoints]
     acc = {n: float((np.mean([r[n] for r in runs], 0).argmax(1) == y).mean()) for n, (_, y) in splits.items()}

@@ -67,16 +67,24 @@ def main(argv=None):
     p.add_argument("--canvas-variants", type=int, default=30,
                    help="jittered renderings of each canvas template class (the shipped figures use 30)")
     p.add_argument("--canvas-seed", type=int, default=5, help="seed of the jitter (the shipped figures use 5)")
+    p.add_argument("--validation-only", action="store_true",
+                   help="print the selection splits only; MNIST test is not read (for comparing runs before a "
+                        "decision); implies --no-write")
     a = p.parse_args(argv)
     torch.set_num_threads(2)
     model, manifest = load_model(a.models)
     mean, std = manifest["normalization"]["mean"], manifest["normalization"]["std"]
     record = manifest.get("training", {})
     # The same seed and held-back count as in training give the same validation splits.
-    raw = load_all(a.mnist, a.quickdraw, seed=record.get("seed", 1), mnist_val=mnist_val_size(record))
+    raw = load_all(a.mnist, a.quickdraw, seed=record.get("seed", 1), mnist_val=mnist_val_size(record),
+                   with_test=not a.validation_only)
     splits = eval_splits(raw, cached_scribble_val(a.runs))
     sq, sc = splits["square_val"], splits["scribble_val"]
     splits["scribble_all_val"] = (np.concatenate([sq[0], sc[0]]), np.concatenate([sq[1], sc[1]]))
+    if a.validation_only:
+        for name, (x, y) in splits.items():
+            print(f"- {name} ({len(y)} images): {float((predict(model, x, mean, std).argmax(1) == y).mean()):.4f}")
+        return
     splits["canvas_templates"] = canvas_set(a.canvas_variants, a.canvas_seed)
     splits["mnist_test"] = (preprocess_set(raw.test_x), raw.test_y)
 

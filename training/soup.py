@@ -73,7 +73,8 @@ def main(argv=None):
             raise SystemExit(f"{f}: not a fine-tune of {a.parent} (layers, normalization or record differ)")
     mean, std = parent["mean"], parent["std"]
     # The run's seed fixed its validation splits; the fine-tunes were judged on the same ones.
-    raw = load_all(a.mnist, a.quickdraw, seed=parent["meta"]["seed"], mnist_val=mnist_val_size(parent["meta"]))
+    raw = load_all(a.mnist, a.quickdraw, seed=parent["meta"]["seed"], mnist_val=mnist_val_size(parent["meta"]),
+                   with_test=False)
     splits = eval_splits(raw, cached_scribble_val(a.runs))
     model = GlyphNet(parent["layers"])
 

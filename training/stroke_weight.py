@@ -34,7 +34,7 @@ def main(argv=None):
     p.add_argument("--quickdraw", default=DEFAULT_QUICKDRAW)
     p.add_argument("--count", type=int, default=2000, help="images per source")
     a = p.parse_args(argv)
-    raw = load_all(a.mnist, a.quickdraw, seed=1)
+    raw = load_all(a.mnist, a.quickdraw, seed=1, with_test=False)
     sources = {"MNIST validation": raw.val_x, "Quick, Draw! star validation": raw.doodles_val["star"]}
     print("| source | " + " | ".join(CHOICES) + " |")
     print("| --- |" + " ---: |" * len(CHOICES))

@@ -308,7 +308,7 @@ def main(argv=None):
         held = mnist_val_size(ck.get("meta", {}))
         if held != a.mnist_val:
             raise SystemExit(f"{a.init} held back {held} MNIST digits: give --mnist-val {held}")
-    raw = load_all(a.mnist, a.quickdraw, seed=a.seed, mnist_val=a.mnist_val, limit=a.limit)
+    raw = load_all(a.mnist, a.quickdraw, seed=a.seed, mnist_val=a.mnist_val, limit=a.limit, with_test=False)
     print(f"data: mnist train {len(raw.train_x)} val {len(raw.val_x)}; doodles train "
           + ", ".join(f"{k} {len(v)}" for k, v in raw.doodles_train.items()), flush=True)
 

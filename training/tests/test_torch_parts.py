@@ -483,3 +483,24 @@ def test_uniform_soup_averages_the_parent_and_every_fine_tune(tiny_data, tmp_pat
     assert torch.allclose(averaged[key], torch.stack([s[key] for s in states]).mean(0))
     record = json.loads((out / "glyphnet.json").read_text())["training"]["soup"]
     assert record["choice"] == "uniform" and record["ingredients"] == ["parent", "tune2", "tune3"]
+
+
+def test_training_and_validation_only_evaluation_never_open_the_test_set(tiny_data, tmp_path, capsys):
+    import os
+    from training import evaluate
+    from training.train import main
+    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        os.remove(os.path.join(tiny_data[0], name))
+    data = ["--mnist", tiny_data[0], "--quickdraw", tiny_data[1]]
+    runs, out = str(tmp_path / "runs"), str(tmp_path / "out")
+    main(data + ["--limit", "40", "--filter-batches", "1", "--filter-threshold", "1.01", "--threads", "1",
+                 "--batch", "8", "--scribbles", "20", "--scribbles-val", "10", "--epochs", "1",
+                 "--per-class", "4", "--mild-last", "0", "--runs", runs, "--out", out])
+    capsys.readouterr()
+    evaluate.main(data + ["--models", out, "--runs", runs, "--validation-only"])
+    printed = capsys.readouterr().out
+    assert "- mnist_val (" in printed and "- scribble_all_val (" in printed
+    assert "mnist_test" not in printed and "canvas" not in printed
+    assert sorted(os.listdir(out)) == ["glyphnet.json", "glyphnet.safetensors"]  # nothing written
+    with pytest.raises(FileNotFoundError):  # the full evaluation does need the test set
+        evaluate.main(data + ["--models", out, "--runs", runs, "--no-write"])

@@ -84,6 +84,10 @@ def preprocess_cases(mnist_dir: str, quickdraw_dir: str) -> list:
     pick = lambda arr: next(a.astype(np.float32) / 255 for a in arr[:50] if tie_free(a.astype(np.float32) / 255))
     rng = np.random.default_rng(7)
     paper = 0.92 - 0.8 * pick(test[50:100]) + rng.normal(0, 0.02, (28, 28))
+    # A small scan: a digit upscaled 4x (nearest), dark ink on paper with Gaussian grain whose
+    # outliers pass the 15 % rule, so the border-spread floor of step 3 decides the crop.
+    digit = np.kron(pick(test[300:350]), np.ones((4, 4), np.float32))
+    scanned = np.clip(0.88 - 0.7 * digit + rng.normal(0, 0.04, digit.shape), 0, 1).astype(np.float32)
     # A wide, off-centre box stroke on a 40x24 image: the crop, not the frame, decides the scale.
     box = render_strokes([[[0, 0], [40, 0], [40, 20], [0, 20], [0, 0]]])[::4, ::4]
     wide = np.zeros((24, 40), np.float32)
@@ -97,6 +101,7 @@ def preprocess_cases(mnist_dir: str, quickdraw_dir: str) -> list:
         ("Quick, Draw! star", pick(star)),
         ("Quick, Draw! smiley", pick(smiley)),
         ("dark ink on light noisy paper", np.clip(paper, 0, 1).astype(np.float32)),
+        ("scan: grainy paper, ink 4x upscaled", scanned),
         ("non-square image (40x24)", wide),
     ]
     return cases

@@ -23,6 +23,16 @@ def _border_median(x: torch.Tensor) -> torch.Tensor:
     return (s[:, n // 2 - 1] + s[:, n // 2]) / 2
 
 
+def _border_spread(x: torch.Tensor, background: torch.Tensor) -> torch.Tensor:
+    """(B,H,W), (B,) → (B,) median absolute deviation of the frame from the background."""
+    frame = torch.cat([x[:, 0, :], x[:, -1, :], x[:, 1:-1, 0], x[:, 1:-1, -1]], dim=1)
+    s, _ = torch.sort((frame - background.view(-1, 1)).abs(), dim=1)
+    n = s.shape[1]
+    if n % 2:
+        return s[:, n // 2]
+    return (s[:, n // 2 - 1] + s[:, n // 2]) / 2
+
+
 def _round(v: torch.Tensor) -> torch.Tensor:
     return torch.floor(v + 0.5)
 
@@ -66,7 +76,9 @@ def preprocess_batch(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     background = _border_median(x)
     peak = x.flatten(1).max(dim=1).values
     valid = (peak - background) >= 0.1
-    low = background + 0.15 * (peak - background)
+    contrast = peak - background
+    floor = torch.maximum(0.15 * contrast, torch.minimum(7.5 * _border_spread(x, background), 0.5 * contrast))
+    low = background + floor
     denom = torch.where(valid, peak - low, torch.ones_like(peak))
     x = ((x - low.view(b, 1, 1)) / denom.view(b, 1, 1)).clamp(0, 1)
     x = x * valid.view(b, 1, 1).float()

@@ -49,7 +49,8 @@ public func glyphs(from image: DecodedImage, mode: GlyphMode) throws(ImagingErro
     case .multi:
         let paper = Preprocessor.borderMedian(grey)
         let (oriented, background) = Preprocessor.normalizePolarity(grey)
-        let ink = try Preprocessor.suppressNoise(oriented, background: background)
+        let spread = Preprocessor.borderSpread(oriented, background: background)
+        let ink = try Preprocessor.suppressNoise(oriented, background: background, spread: spread)
         let map = Segmentation.components(of: ink)
         var result: [PreparedGlyph] = []
         for region in try Segmentation.regions(of: map) {

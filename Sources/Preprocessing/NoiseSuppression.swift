@@ -5,15 +5,31 @@ extension Preprocessor {
     public static let minimumContrast: Float = 0.1
     /// Fraction of the ink contrast below which everything is background.
     public static let noiseFloor: Float = 0.15
+    /// Border spreads (median absolute deviations of the frame) below which everything is
+    /// background: 7.5 spreads are about five standard deviations of Gaussian paper noise, so
+    /// a scan's grain does not leave specks that would stretch the crop over the whole page.
+    public static let spreadFloor: Float = 7.5
+    /// The spread rule never puts `low` past this fraction of the contrast.
+    public static let maximumFloor: Float = 0.5
 
-    /// Step 3: everything below `low = background + 0.15 · (peak − background)` becomes 0,
-    /// the rest is stretched so the peak reaches 1. Throws `empty` on too little contrast.
-    public static func suppressNoise(_ image: GreyImage, background: Float) throws(ImagingError) -> GreyImage {
+    /// Step 3's threshold: `background + max(0.15 · contrast, min(7.5 · spread, 0.5 · contrast))`
+    /// with `contrast = peak − background`; on clean input (spread 0) the 15 % rule alone.
+    @inline(__always)
+    static func inkThreshold(background: Float, peak: Float, spread: Float) -> Float {
+        let contrast = peak - background
+        return background + max(noiseFloor * contrast, min(spreadFloor * spread, maximumFloor * contrast))
+    }
+
+    /// Step 3: everything below the ink threshold becomes 0, the rest is stretched so the peak
+    /// reaches 1. Throws `empty` on too little contrast. `spread` is `borderSpread` of the image.
+    public static func suppressNoise(
+        _ image: GreyImage, background: Float, spread: Float
+    ) throws(ImagingError) -> GreyImage {
         let count = image.pixels.count
         let pixels = image.pixels.withUnsafeBufferPointer { source -> [Float]? in
             let peak = maximum(source)
             if !(peak - background >= minimumContrast) { return nil }
-            let low = background + noiseFloor * (peak - background)
+            let low = inkThreshold(background: background, peak: peak, spread: spread)
             let range = peak - low
             return [Float](unsafeUninitializedCapacity: count) { out, initialized in
                 for i in 0..<count {

@@ -19,12 +19,14 @@ extension Preprocessor {
     static func cleanCrop(_ grey: GreyImage) -> (image: GreyImage, box: PixelBox)? {
         let border = sortedBorder(grey)
         let invert = median(ofSorted: border) > 0.5
-        let background = invert ? median(ofSorted: border.reversed().map { 1 - $0 }) : median(ofSorted: border)
+        let oriented = invert ? border.reversed().map { 1 - $0 } : border
+        let background = median(ofSorted: oriented)
+        let spread = spread(of: oriented, around: background)
         let width = grey.width, height = grey.height
         return grey.pixels.withUnsafeBufferPointer { pixels -> (GreyImage, PixelBox)? in
             let peak = invert ? 1 - minimum(pixels) : maximum(pixels)
             if !(peak - background >= minimumContrast) { return nil }
-            let low = background + noiseFloor * (peak - background)
+            let low = inkThreshold(background: background, peak: peak, spread: spread)
             let range = peak - low
             guard let base = pixels.baseAddress else { return nil }
             guard let box = inkBox(base, width: width, height: height, invert: invert, low: low, range: range)

@@ -30,6 +30,16 @@ extension Preprocessor {
         median(ofSorted: sortedBorder(image))
     }
 
+    /// The median absolute deviation of frame values from `background`: how grainy the paper is.
+    static func spread(of border: [Float], around background: Float) -> Float {
+        median(ofSorted: border.map { abs($0 - background) }.sorted())
+    }
+
+    /// `spread` of an image's own frame around `background`.
+    public static func borderSpread(_ image: GreyImage, background: Float) -> Float {
+        spread(of: sortedBorder(image), around: background)
+    }
+
     /// Step 2: if the border is light (median > 0.5) the image is dark ink on paper and is
     /// inverted, so ink is bright as in the training data. Returns the image and `background`,
     /// the border median of the result.

@@ -53,12 +53,15 @@ struct ImagingBench: ParsableCommand {
     private func reportSteps(_ image: DecodedImage) throws {
         let grey = Preprocessor.desaturate(image)
         let (oriented, background) = Preprocessor.normalizePolarity(grey)
-        let clean = try Preprocessor.suppressNoise(oriented, background: background)
+        let spread = Preprocessor.borderSpread(oriented, background: background)
+        let clean = try Preprocessor.suppressNoise(oriented, background: background, spread: spread)
         let (cropped, _) = try Preprocessor.cropToInk(clean)
         let scaled = Preprocessor.scaleToBox(cropped)
         try report("  step 1 desaturate       ", runs: runs) { _ = Preprocessor.desaturate(image) }
         try report("  step 2 polarity         ", runs: runs) { _ = Preprocessor.normalizePolarity(grey) }
-        try report("  step 3 noise            ", runs: runs) { _ = try Preprocessor.suppressNoise(oriented, background: background) }
+        try report("  step 3 noise            ", runs: runs) {
+            _ = try Preprocessor.suppressNoise(oriented, background: background, spread: spread)
+        }
         try report("  step 4 crop             ", runs: runs) { _ = try Preprocessor.cropToInk(clean) }
         try report("  step 5 scale            ", runs: runs) { _ = Preprocessor.scaleToBox(cropped) }
         try report("  step 6 centre           ", runs: runs) { _ = Preprocessor.centre(scaled) }

@@ -8,7 +8,8 @@ import Testing
     /// Steps 2–6 one function at a time, as docs/preprocessing.md lists them.
     static func stepByStep(_ grey: GreyImage) throws(ImagingError) -> (input: GreyImage, inkBox: PixelBox) {
         let (oriented, background) = Preprocessor.normalizePolarity(grey)
-        let clean = try Preprocessor.suppressNoise(oriented, background: background)
+        let spread = Preprocessor.borderSpread(oriented, background: background)
+        let clean = try Preprocessor.suppressNoise(oriented, background: background, spread: spread)
         let (cropped, box) = try Preprocessor.cropToInk(clean)
         return (Preprocessor.centre(Preprocessor.scaleToBox(cropped)), box)
     }

@@ -62,6 +62,34 @@ def test_background_noise_is_suppressed():
     assert np.allclose(preprocess(img), preprocess(clean), atol=1e-5)
 
 
+def _scanned_bar(rng, noise):
+    """A dark bar on light paper with Gaussian noise, 112x112 like a small scan."""
+    img = 0.9 + rng.normal(0, noise, (112, 112)).astype(np.float32)
+    img[30:80, 50:60] = 0.2
+    return np.clip(img, 0, 1).astype(np.float32)
+
+
+def test_paper_noise_specks_do_not_stretch_the_crop():
+    from training.preprocess import border_spread, ink_threshold, suppress
+    rng = np.random.default_rng(3)
+    img = _scanned_bar(rng, 0.05)
+    inverted = 1 - img
+    background = np.float32(np.median(inverted[0]))
+    # Under the plain 15 % rule, hundreds of noise pixels all over the page would count as ink.
+    old_low = background + np.float32(0.15) * (inverted.max() - background)
+    assert (inverted > old_low).sum() - 50 * 10 > 100
+    ink = suppress(img) > 0
+    assert ink[:, :45].sum() + ink[:, 65:].sum() + ink[:25].sum() + ink[85:].sum() <= 3
+    ys, xs = np.nonzero(ink[25:85, 45:65])
+    assert len(ys) > 0.95 * 50 * 10
+    # Clean input (a frame with no spread) keeps exactly the 15 % rule.
+    assert border_spread(np.zeros((9, 9), np.float32), np.float32(0)) == 0
+    assert ink_threshold(np.float32(0.1), np.float32(0.9), np.float32(0)) == \
+        np.float32(np.float32(0.1) + np.float32(0.15) * np.float32(0.8))
+    # Never above half the contrast, however noisy the frame.
+    assert ink_threshold(np.float32(0), np.float32(1), np.float32(0.4)) == np.float32(0.5)
+
+
 def test_blank_images_are_empty():
     with pytest.raises(EmptyImage):
         preprocess(np.full((28, 28), 0.3, np.float32))

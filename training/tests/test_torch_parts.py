@@ -35,6 +35,21 @@ def test_batched_preprocessing_equals_the_reference():
     assert np.abs(got.numpy() - want).max() < 1e-5
 
 
+def test_batched_preprocessing_equals_the_reference_on_noisy_scans():
+    rng = np.random.default_rng(4)
+    imgs = []
+    for noise in (0.0, 0.01, 0.03, 0.05, 0.08) * 4:
+        img = rng.uniform(0.75, 0.95) + rng.normal(0, noise, (56, 56))
+        y, x = rng.integers(5, 30, 2)
+        img[y:y + 20, x:x + 6] = rng.uniform(0.05, 0.4)
+        imgs.append(np.clip(img, 0, 1).astype(np.float32))
+    imgs = np.stack(imgs)
+    got, valid = preprocess_batch(torch.from_numpy(imgs))
+    assert bool(valid.all())
+    want = np.stack([preprocess(i) for i in imgs])
+    assert np.abs(got.numpy() - want).max() < 1e-5
+
+
 def test_batched_preprocessing_flags_empty_images():
     imgs = np.zeros((2, 28, 28), np.float32)
     imgs[1, 5:9, 5:9] = 1
@@ -504,3 +519,17 @@ def test_training_and_validation_only_evaluation_never_open_the_test_set(tiny_da
     assert sorted(os.listdir(out)) == ["glyphnet.json", "glyphnet.safetensors"]  # nothing written
     with pytest.raises(FileNotFoundError):  # the full evaluation does need the test set
         evaluate.main(data + ["--models", out, "--runs", runs, "--no-write"])
+
+
+def test_a_grainy_jpeg_scan_preprocesses_like_the_clean_digit():
+    from training.preprocess import preprocess
+    from training.scans import scan
+    digit = np.zeros((28, 28), np.uint8)
+    digit[6:22, 12:16] = 255
+    digit[6:9, 9:16] = 255  # a "1" with a flag
+    rng = np.random.default_rng(1)
+    grey = scan(digit, 0.05, 50, rng)
+    assert grey.shape == (112, 112) and grey.dtype == np.float32
+    assert 0 <= grey.min() and grey.max() <= 1 and np.median(grey) > 0.7  # light paper
+    clean, scanned = preprocess(digit.astype(np.float32) / 255), preprocess(grey)
+    assert np.corrcoef(clean.ravel(), scanned.ravel())[0, 1] > 0.9

@@ -1,0 +1,90 @@
+"""How the shipped model reads digits that arrive as scans: `python -m training.scans`.
+
+Each MNIST test digit is turned into what a scanner or a phone gives: upscaled 4x
+(bilinear), dark ink on light paper with a random shade and a light gradient, Gaussian
+grain, optionally JPEG-compressed; then desaturated, run through the reference
+preprocessing (docs/preprocessing.md) and the model. The table shows accuracy and the
+share read as scribble per condition, next to the clean digits. A measurement of the
+shipped model only, like `evaluate`; nothing is chosen with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+
+import numpy as np
+import torch
+from PIL import Image
+
+from . import SCRIBBLE
+from .common import predict, preprocess_set
+from .datasets import DEFAULT_MNIST, read_idx
+from .export import load_model
+from .preprocess import EmptyImage, preprocess
+
+# (label, grain standard deviation, JPEG quality or None)
+CONDITIONS = [
+    ("scan, no grain", 0.0, None),
+    ("grain 0.03", 0.03, None),
+    ("grain 0.05", 0.05, None),
+    ("JPEG q50", 0.0, 50),
+    ("grain 0.03, JPEG q75", 0.03, 75),
+    ("grain 0.05, JPEG q50", 0.05, 50),
+    ("grain 0.08, JPEG q30", 0.08, 30),
+]
+
+
+def scan(digit: np.ndarray, grain: float, quality: int | None, rng: np.random.Generator,
+         up: int = 4) -> np.ndarray:
+    """A 28x28 uint8 digit (ink bright) as a grey scan in [0, 1], `28·up` pixels square."""
+    side = 28 * up
+    ink = np.asarray(Image.fromarray(digit).resize((side, side), Image.BILINEAR), np.float32) / 255
+    paper, dark = rng.uniform(0.8, 0.95), rng.uniform(0.05, 0.35)
+    gy, gx = np.mgrid[0:side, 0:side] / side
+    shade = paper + rng.uniform(-0.08, 0.08) * gx + rng.uniform(-0.08, 0.08) * gy
+    grey = np.clip(shade - ink * (paper - dark) + rng.normal(0, grain, ink.shape), 0, 1)
+    if quality is None:
+        return grey.astype(np.float32)
+    buf = io.BytesIO()
+    Image.fromarray((grey * 255).round().astype(np.uint8)).save(buf, "JPEG", quality=quality)
+    return np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("L"), np.float32) / 255
+
+
+def prepared(images: list[np.ndarray]) -> np.ndarray:
+    """Reference preprocessing of each image; an image without ink becomes all zeros (a miss)."""
+    out = []
+    for img in images:
+        try:
+            out.append(preprocess(img))
+        except EmptyImage:
+            out.append(np.zeros((28, 28), np.float32))
+    return np.stack(out)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--models", default="Models")
+    p.add_argument("--mnist", default=DEFAULT_MNIST)
+    p.add_argument("--count", type=int, default=10000, help="MNIST test digits per condition (the first N)")
+    p.add_argument("--seed", type=int, default=0)
+    a = p.parse_args(argv)
+    torch.set_num_threads(2)
+    model, manifest = load_model(a.models)
+    mean, std = manifest["normalization"]["mean"], manifest["normalization"]["std"]
+    x = read_idx(os.path.join(a.mnist, "t10k-images-idx3-ubyte.gz"))[:a.count]
+    y = read_idx(os.path.join(a.mnist, "t10k-labels-idx1-ubyte.gz"))[:a.count].astype(np.int64)
+    rows = [("clean 28x28", preprocess_set(x))]
+    for label, grain, quality in CONDITIONS:
+        rng = np.random.default_rng(a.seed)
+        rows.append((label, prepared([scan(d, grain, quality, rng) for d in x])))
+    print(f"| condition ({len(y)} MNIST test digits) | accuracy | read as scribble |")
+    print("| --- | ---: | ---: |")
+    for label, inputs in rows:
+        pred = predict(model, inputs, mean, std).argmax(1)
+        print(f"| {label} | {(pred == y).mean():.2%} | {(pred == SCRIBBLE).mean():.2%} |")
+
+
+if __name__ == "__main__":
+    main()

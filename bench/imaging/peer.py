@@ -56,7 +56,13 @@ def preprocess(grey: np.ndarray) -> np.ndarray:
     peak = grey.max()
     if peak - background < 0.1:
         raise ValueError("empty")
-    low = background + np.float32(0.15) * (peak - background)
+    if grey.shape[0] <= 2 or grey.shape[1] <= 2:
+        frame = grey.ravel()
+    else:
+        frame = np.concatenate([grey[0], grey[-1], grey[1:-1, 0], grey[1:-1, -1]])
+    spread = np.float32(np.median(np.abs(frame - background)))
+    contrast = peak - background
+    low = background + max(np.float32(0.15) * contrast, min(np.float32(7.5) * spread, np.float32(0.5) * contrast))
     clean = np.clip((grey - low) / (peak - low), 0, 1)
     rows = np.flatnonzero(clean.max(axis=1) > 0)
     cols = np.flatnonzero(clean.max(axis=0) > 0)

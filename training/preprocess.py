@@ -26,32 +26,31 @@ def cround(v: float) -> int:
     return int(math.floor(float(v) + 0.5))
 
 
-def border_median(img: np.ndarray) -> np.float32:
-    """Median of the one-pixel frame, each pixel counted once."""
+def _frame(img: np.ndarray) -> np.ndarray:
+    """The one-pixel frame as float32, each pixel counted once."""
     h, w = img.shape
     if h <= 2 or w <= 2:
-        frame = img.reshape(-1)  # every pixel lies on the frame
-    else:
-        frame = np.concatenate([img[0, :], img[-1, :], img[1:-1, 0], img[1:-1, -1]])
-    s = np.sort(frame.astype(np.float32))
+        return img.reshape(-1).astype(np.float32)  # every pixel lies on the frame
+    return np.concatenate([img[0, :], img[-1, :], img[1:-1, 0], img[1:-1, -1]]).astype(np.float32)
+
+
+def _median(values: np.ndarray) -> np.float32:
+    """The contract's median: the middle value, or the mean of the middle two for an even count."""
+    s = np.sort(values)
     n = len(s)
     if n % 2:
         return np.float32(s[n // 2])
     return np.float32((s[n // 2 - 1] + s[n // 2]) / np.float32(2))
+
+
+def border_median(img: np.ndarray) -> np.float32:
+    """Median of the one-pixel frame, each pixel counted once."""
+    return _median(_frame(img))
 
 
 def border_spread(img: np.ndarray, background: np.float32) -> np.float32:
     """Median absolute deviation of the one-pixel frame from `background` (the paper's noise)."""
-    h, w = img.shape
-    if h <= 2 or w <= 2:
-        frame = img.reshape(-1)
-    else:
-        frame = np.concatenate([img[0, :], img[-1, :], img[1:-1, 0], img[1:-1, -1]])
-    s = np.sort(np.abs(frame.astype(np.float32) - np.float32(background)))
-    n = len(s)
-    if n % 2:
-        return np.float32(s[n // 2])
-    return np.float32((s[n // 2 - 1] + s[n // 2]) / np.float32(2))
+    return _median(np.abs(_frame(img) - np.float32(background)))
 
 
 def ink_threshold(background: np.float32, peak: np.float32, spread: np.float32) -> np.float32:

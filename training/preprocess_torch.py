@@ -13,24 +13,28 @@ BOX = 20
 SIDE = 28
 
 
-def _border_median(x: torch.Tensor) -> torch.Tensor:
-    """(B,H,W) → (B,) median of the one-pixel frame (mean of the middle two for even counts)."""
-    frame = torch.cat([x[:, 0, :], x[:, -1, :], x[:, 1:-1, 0], x[:, 1:-1, -1]], dim=1)
-    s, _ = torch.sort(frame, dim=1)
+def _frame(x: torch.Tensor) -> torch.Tensor:
+    """(B,H,W) → (B, N) the one-pixel frame of each image, each pixel counted once."""
+    return torch.cat([x[:, 0, :], x[:, -1, :], x[:, 1:-1, 0], x[:, 1:-1, -1]], dim=1)
+
+
+def _median(values: torch.Tensor) -> torch.Tensor:
+    """(B, N) → (B,) the middle value per row, or the mean of the middle two for an even N."""
+    s, _ = torch.sort(values, dim=1)
     n = s.shape[1]
     if n % 2:
         return s[:, n // 2]
     return (s[:, n // 2 - 1] + s[:, n // 2]) / 2
+
+
+def _border_median(x: torch.Tensor) -> torch.Tensor:
+    """(B,H,W) → (B,) median of the one-pixel frame."""
+    return _median(_frame(x))
 
 
 def _border_spread(x: torch.Tensor, background: torch.Tensor) -> torch.Tensor:
     """(B,H,W), (B,) → (B,) median absolute deviation of the frame from the background."""
-    frame = torch.cat([x[:, 0, :], x[:, -1, :], x[:, 1:-1, 0], x[:, 1:-1, -1]], dim=1)
-    s, _ = torch.sort((frame - background.view(-1, 1)).abs(), dim=1)
-    n = s.shape[1]
-    if n % 2:
-        return s[:, n // 2]
-    return (s[:, n // 2 - 1] + s[:, n // 2]) / 2
+    return _median((_frame(x) - background.view(-1, 1)).abs())
 
 
 def _round(v: torch.Tensor) -> torch.Tensor:

@@ -2,7 +2,7 @@
 
 Each MNIST test digit is turned into what a scanner or a phone gives: upscaled 4x
 (bilinear), dark ink on light paper with a random shade and a light gradient, Gaussian
-grain, optionally JPEG-compressed; then desaturated, run through the reference
+grain, optionally JPEG-compressed as a grey image; then run through the reference
 preprocessing (docs/preprocessing.md) and the model. The table shows accuracy and the
 share read as scribble per condition, next to the clean digits. A measurement of the
 shipped model only, like `evaluate`; nothing is chosen with it.

@@ -24,26 +24,34 @@ from .datasets import DEFAULT_MNIST, read_idx
 from .export import load_model
 from .preprocess import EmptyImage, preprocess
 
-# (label, grain standard deviation, JPEG quality or None)
+# (label, grain standard deviation, JPEG quality or None, shadow): a shadow of s darkens the
+# paper by s from one side of the page to the other, in a random direction.
 CONDITIONS = [
-    ("scan, no grain", 0.0, None),
-    ("grain 0.03", 0.03, None),
-    ("grain 0.05", 0.05, None),
-    ("JPEG q50", 0.0, 50),
-    ("grain 0.03, JPEG q75", 0.03, 75),
-    ("grain 0.05, JPEG q50", 0.05, 50),
-    ("grain 0.08, JPEG q30", 0.08, 30),
+    ("scan, no grain", 0.0, None, 0.0),
+    ("grain 0.03", 0.03, None, 0.0),
+    ("grain 0.05", 0.05, None, 0.0),
+    ("JPEG q50", 0.0, 50, 0.0),
+    ("grain 0.03, JPEG q75", 0.03, 75, 0.0),
+    ("grain 0.05, JPEG q50", 0.05, 50, 0.0),
+    ("grain 0.08, JPEG q30", 0.08, 30, 0.0),
+    ("grain 0.02, shadow 0.15", 0.02, None, 0.15),
+    ("grain 0.02, shadow 0.25", 0.02, None, 0.25),
+    ("grain 0.02, shadow 0.35", 0.02, None, 0.35),
 ]
 
 
 def scan(digit: np.ndarray, grain: float, quality: int | None, rng: np.random.Generator,
-         up: int = 4) -> np.ndarray:
+         shadow: float = 0.0, up: int = 4) -> np.ndarray:
     """A 28x28 uint8 digit (ink bright) as a grey scan in [0, 1], `28·up` pixels square."""
     side = 28 * up
     ink = np.asarray(Image.fromarray(digit).resize((side, side), Image.BILINEAR), np.float32) / 255
     paper, dark = rng.uniform(0.8, 0.95), rng.uniform(0.05, 0.35)
     gy, gx = np.mgrid[0:side, 0:side] / side
     shade = paper + rng.uniform(-0.08, 0.08) * gx + rng.uniform(-0.08, 0.08) * gy
+    if shadow:
+        angle = rng.uniform(0, 2 * np.pi)
+        along = np.cos(angle) * gx + np.sin(angle) * gy  # spans 1 (or more) across the page
+        shade = shade - shadow * (along - along.min()) / (along.max() - along.min())
     grey = np.clip(shade - ink * (paper - dark) + rng.normal(0, grain, ink.shape), 0, 1)
     if quality is None:
         return grey.astype(np.float32)
@@ -76,9 +84,9 @@ def main(argv=None):
     x = read_idx(os.path.join(a.mnist, "t10k-images-idx3-ubyte.gz"))[:a.count]
     y = read_idx(os.path.join(a.mnist, "t10k-labels-idx1-ubyte.gz"))[:a.count].astype(np.int64)
     rows = [("clean 28x28", preprocess_set(x))]
-    for label, grain, quality in CONDITIONS:
+    for label, grain, quality, shadow in CONDITIONS:
         rng = np.random.default_rng(a.seed)
-        rows.append((label, prepared([scan(d, grain, quality, rng) for d in x])))
+        rows.append((label, prepared([scan(d, grain, quality, rng, shadow) for d in x])))
     print(f"| condition ({len(y)} MNIST test digits) | accuracy | read as scribble |")
     print("| --- | ---: | ---: |")
     for label, inputs in rows:

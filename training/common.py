@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from . import SCRIBBLE, SMILEY, STAR
-from .datasets import RawData
+from .datasets import RawData, load_all
 from .preprocess_torch import preprocess_batch
 
 RUNS = os.path.join("training", "runs")
@@ -83,6 +83,14 @@ def load_scribbles(runs: str) -> tuple[np.ndarray, np.ndarray, int]:
 def cached_scribble_val(runs: str) -> np.ndarray:
     """The generated validation scribbles a training run cached in `runs`."""
     return load_scribbles(runs)[1]
+
+
+def held_out_splits(meta: dict, mnist: str, quickdraw: str, runs: str,
+                    with_test: bool = False) -> tuple[RawData, dict]:
+    """A run's own held-out data and selection splits: its seed and held-back count carve the
+    images it was judged on in training; the generated scribbles are the ones cached in `runs`."""
+    raw = load_all(mnist, quickdraw, seed=meta.get("seed", 1), mnist_val=mnist_val_size(meta), with_test=with_test)
+    return raw, eval_splits(raw, cached_scribble_val(runs))
 
 
 def load_checkpoint(folder: str) -> dict:

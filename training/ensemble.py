@@ -12,8 +12,8 @@ import argparse
 
 import numpy as np
 
-from .common import cached_scribble_val, eval_splits, load_checkpoint, mnist_val_size, predict, softmax
-from .datasets import DEFAULT_MNIST, DEFAULT_QUICKDRAW, load_all
+from .common import held_out_splits, load_checkpoint, mnist_val_size, predict, softmax
+from .datasets import DEFAULT_MNIST, DEFAULT_QUICKDRAW
 from .model import GlyphNet
 
 
@@ -36,9 +36,7 @@ def main(argv=None):
     if len(splits_of) != 1:  # seed and held-back count fix the validation splits: other runs saw other images
         raise SystemExit(f"runs of different --seed or --mnist-val values ({sorted(splits_of)}) "
                          "have different validation splits")
-    seed, held = splits_of.pop()
-    raw = load_all(a.mnist, a.quickdraw, seed=seed, mnist_val=held, with_test=False)
-    splits = eval_splits(raw, cached_scribble_val(a.runs))
+    _, splits = held_out_splits(checkpoints[0]["meta"], a.mnist, a.quickdraw, a.runs)
     runs = [probabilities(ck, splits) for ck in checkpoints]
     acc = {n: float((np.mean([r[n] for r in runs], 0).argmax(1) == y).mean()) for n, (_, y) in splits.items()}
     print(f"ensemble of {len(runs)}: validation score {np.mean(list(acc.values())):.5f} "

@@ -19,8 +19,8 @@ import torch
 
 from . import CLASSES, SCRIBBLE
 from .canvas import canvas_set
-from .common import RUNS, cached_scribble_val, eval_splits, mnist_val_size, predict, preprocess_set, softmax
-from .datasets import DEFAULT_MNIST, DEFAULT_QUICKDRAW, load_all
+from .common import RUNS, held_out_splits, predict, preprocess_set, softmax
+from .datasets import DEFAULT_MNIST, DEFAULT_QUICKDRAW
 from .export import NAME, load_model
 from .plots import confusion_png, pairs_png
 
@@ -75,10 +75,7 @@ def main(argv=None):
     model, manifest = load_model(a.models)
     mean, std = manifest["normalization"]["mean"], manifest["normalization"]["std"]
     record = manifest.get("training", {})
-    # The same seed and held-back count as in training give the same validation splits.
-    raw = load_all(a.mnist, a.quickdraw, seed=record.get("seed", 1), mnist_val=mnist_val_size(record),
-                   with_test=not a.validation_only)
-    splits = eval_splits(raw, cached_scribble_val(a.runs))
+    raw, splits = held_out_splits(record, a.mnist, a.quickdraw, a.runs, with_test=not a.validation_only)
     sq, sc = splits["square_val"], splits["scribble_val"]
     splits["scribble_all_val"] = (np.concatenate([sq[0], sc[0]]), np.concatenate([sq[1], sc[1]]))
     if a.validation_only:

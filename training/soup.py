@@ -21,8 +21,8 @@ import os
 import numpy as np
 import torch
 
-from .common import RUNS, cached_scribble_val, eval_splits, load_checkpoint, mnist_val_size, split_accuracies
-from .datasets import DEFAULT_MNIST, DEFAULT_QUICKDRAW, load_all
+from .common import RUNS, held_out_splits, load_checkpoint, split_accuracies
+from .datasets import DEFAULT_MNIST, DEFAULT_QUICKDRAW
 from .export import write_model
 from .model import GlyphNet
 
@@ -73,9 +73,7 @@ def main(argv=None):
             raise SystemExit(f"{f}: not a fine-tune of {a.parent} (layers, normalization or record differ)")
     mean, std = parent["mean"], parent["std"]
     # The run's seed fixed its validation splits; the fine-tunes were judged on the same ones.
-    raw = load_all(a.mnist, a.quickdraw, seed=parent["meta"]["seed"], mnist_val=mnist_val_size(parent["meta"]),
-                   with_test=False)
-    splits = eval_splits(raw, cached_scribble_val(a.runs))
+    _, splits = held_out_splits(parent["meta"], a.mnist, a.quickdraw, a.runs)
     model = GlyphNet(parent["layers"])
 
     def accuracies(state):

@@ -123,12 +123,14 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // Helpers the test targets share (a seeded random generator); never part of a product.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CZlib"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CZlib", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "RecognitionTests", dependencies: ["Recognition"], swiftSettings: strict),
-        .testTarget(name: "OCRServiceTests", dependencies: ["OCRService", "Imaging", "Recognition", .product(name: "Logging", package: "swift-log")], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "OCRServiceTests", dependencies: ["OCRService", "Imaging", "Recognition", "TestSupport", .product(name: "Logging", package: "swift-log")], resources: [.copy("Fixtures")], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import NeuralNetwork
 
@@ -142,7 +143,7 @@ import Testing
 
     @Test(arguments: KernelChoice.supported, [1, 2, 3, 7, 17])
     func randomNetworkMatchesReferenceAtEveryBatchSize(kernels: KernelChoice, batch: Int) throws {
-        var rng = SeededRandom(state: 42)
+        var rng = SeededGenerator(seed: 42)
         let (c1, c2, classes) = (5, 7, 3)
         let w1 = rng.floats(c1 * 2 * 9), b1 = rng.floats(c1)
         let w2 = rng.floats(c2 * c1 * 4), b2 = rng.floats(c2)
@@ -184,7 +185,7 @@ import Testing
     func wideLayersWithRaggedTilesMatchReference(kernels: KernelChoice) throws {
         // 13 output channels (not a multiple of the 6-row tile) and 7×7 = 49
         // pixels (not a multiple of the column tile), then global pooling.
-        var rng = SeededRandom(state: 7)
+        var rng = SeededGenerator(seed: 7)
         let w = rng.floats(13 * 3 * 9), b = rng.floats(13), wf = rng.floats(13 * 13)
         var m = TestModel(classes: 13, channels: 3, height: 7, width: 7)
         m.conv("conv", in: 3, out: 13, kernel: [3, 3], padding: [1, 1], weight: w, bias: b)
@@ -212,7 +213,7 @@ import Testing
     }
 
     func deepConvolution(kernels: KernelChoice, batch: Int, stride: Int, winograd: Bool) throws {
-        var rng = SeededRandom(state: UInt64(batch * 10 + stride))
+        var rng = SeededGenerator(seed: UInt64(batch * 10 + stride))
         let (inC, outC) = (8, 44)
         let w = rng.floats(outC * inC * 9), b = rng.floats(outC)
         let outSide = stride == 1 ? 7 : 4
@@ -240,7 +241,7 @@ import Testing
     /// ragged ones), two layers deep so the hidden one is fused with ReLU.
     @Test(arguments: KernelChoice.supported, [(37, 1), (130, 2), (5, 40), (64, 13), (9, 17)])
     func denseLayersMatchReference(kernels: KernelChoice, shape: (inputs: Int, hidden: Int)) throws {
-        var rng = SeededRandom(state: UInt64(shape.inputs * 1000 + shape.hidden))
+        var rng = SeededGenerator(seed: UInt64(shape.inputs * 1000 + shape.hidden))
         let (inF, hidden, classes) = (shape.inputs, shape.hidden, 13)
         let w1 = rng.floats(hidden * inF), b1 = rng.floats(hidden), w2 = rng.floats(classes * hidden), b2 = rng.floats(classes)
         var m = TestModel(classes: classes, channels: inF, height: 1, width: 1)

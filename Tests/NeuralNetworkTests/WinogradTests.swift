@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import NeuralNetwork
 
@@ -34,7 +35,7 @@ import Testing
     /// hold the test runner's threads long enough to starve the socket tests.
     @Test(arguments: shapes)
     func matchesTheReferenceConvolution(shape s: Shape) throws {
-        var rng = SeededRandom(state: UInt64(s.inC * 1000 + s.outC * 10 + s.batch))
+        var rng = SeededGenerator(seed: UInt64(s.inC * 1000 + s.outC * 10 + s.batch))
         let w = rng.floats(s.outC * s.inC * 9), b = rng.floats(s.outC)
         let convH = s.height + 2 * s.padding - 2, convW = s.width + 2 * s.padding - 2
         let (outH, outW) = s.pool ? (convH / 2, convW / 2) : (convH, convW)
@@ -77,7 +78,7 @@ import Testing
     /// zero), padding 1, 0 and 2, pooled and not, several slices.
     @Test(arguments: [1, 3, 11])
     func adjacentStepsHandOverTheirOutput(batch: Int) throws {
-        var rng = SeededRandom(state: UInt64(100 + batch))
+        var rng = SeededGenerator(seed: UInt64(100 + batch))
         let w1 = rng.floats(13 * 8 * 9), b1 = rng.floats(13)
         let w2 = rng.floats(24 * 13 * 9), b2 = rng.floats(24)
         let w3 = rng.floats(16 * 24 * 9), b3 = rng.floats(16)
@@ -133,7 +134,7 @@ import Testing
 
     /// The plan: which convolutions become Winograd steps, and which pools fuse.
     @Test func planFusesOnlyAnAdjacentTwoByTwoMaxPool() throws {
-        var rng = SeededRandom(state: 3)
+        var rng = SeededGenerator(seed: 3)
         var m = TestModel(classes: 2, channels: 1, height: 12, width: 12)
         m.conv("first", in: 1, out: 8, kernel: [3, 3], padding: [1, 1], weight: rng.floats(8 * 9), bias: nil)  // one input channel: not Winograd
         m.conv("second", in: 8, out: 8, kernel: [3, 3], padding: [1, 1], weight: rng.floats(8 * 8 * 9), bias: nil)

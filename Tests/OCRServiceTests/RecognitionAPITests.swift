@@ -2,6 +2,7 @@ import Foundation
 import Imaging
 import Logging
 import Recognition
+import TestSupport
 import Testing
 @testable import OCRService
 
@@ -79,16 +80,9 @@ import Testing
             for y in 0..<glyph.height { for x in 0..<glyph.width { ink[(top + y) * width + left + x] = glyph[x, y] } }
             left += glyph.width + gap
         }
-        var state: UInt64 = 0x5CA7
-        func uniform() -> Float {  // SplitMix64 → [0, 1)
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Float((z ^ (z >> 31)) >> 40) / Float(1 << 24)
-        }
+        var random = SeededGenerator(seed: 0x5CA7)
         let pixels = ink.map { value -> UInt8 in
-            let grain = (0..<4).reduce(Float(0)) { sum, _ in sum + (uniform() - 0.5) * 0.1732 }
+            let grain = random.floats(4, in: -0.0866...0.0866).reduce(0, +)
             return UInt8((min(1, max(0, 0.85 - 0.7 * value + grain)) * 255).rounded())
         }
         return try JPEGEncoder.encode(pixels: pixels, width: width, height: height, channels: 1, quality: 60)

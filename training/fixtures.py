@@ -88,6 +88,11 @@ def preprocess_cases(mnist_dir: str, quickdraw_dir: str) -> list:
     # outliers pass the 15 % rule, so the border-spread floor of step 3 decides the crop.
     digit = np.kron(pick(test[300:350]), np.ones((4, 4), np.float32))
     scanned = np.clip(0.88 - 0.7 * digit + rng.normal(0, 0.04, digit.shape), 0, 1).astype(np.float32)
+    # The same kind of scan under a shadow that darkens the page by 0.3 towards one corner:
+    # step 2b levels the paper before step 3 sets the floor.
+    shaded = np.kron(pick(test[500:550]), np.ones((4, 4), np.float32))
+    ramp = np.add.outer(np.arange(112), np.arange(112)).astype(np.float32) / 222
+    shaded = np.clip(0.9 - 0.3 * ramp - 0.6 * shaded + rng.normal(0, 0.02, shaded.shape), 0, 1)
     # A wide, off-centre box stroke on a 40x24 image: the crop, not the frame, decides the scale.
     box = render_strokes([[[0, 0], [40, 0], [40, 20], [0, 20], [0, 0]]])[::4, ::4]
     wide = np.zeros((24, 40), np.float32)
@@ -102,6 +107,7 @@ def preprocess_cases(mnist_dir: str, quickdraw_dir: str) -> list:
         ("Quick, Draw! smiley", pick(smiley)),
         ("dark ink on light noisy paper", np.clip(paper, 0, 1).astype(np.float32)),
         ("scan: grainy paper, ink 4x upscaled", scanned),
+        ("scan under a shadow across the page", shaded.astype(np.float32)),
         ("non-square image (40x24)", wide),
     ]
     return cases

@@ -1,4 +1,5 @@
-"""Steps 2-7 of docs/preprocessing.md: polarity, noise suppression, crop, 20 px box, centre of mass.
+"""Steps 2-7 of docs/preprocessing.md: polarity, levelling, noise suppression, crop, 20 px box,
+centre of mass.
 
 Two implementations of the same contract:
 - `preprocess`: one image in numpy float32, the literal reference used for the
@@ -73,11 +74,32 @@ def area_weights(n: int, m: int) -> np.ndarray:
     return (overlap * (mf / nf)).astype(np.float32)
 
 
+def frame_spread(img: np.ndarray) -> np.float32:
+    """Median absolute deviation of the frame around the frame's own median."""
+    return border_spread(img, border_median(img))
+
+
+def level(x: np.ndarray) -> np.ndarray:
+    """Step 2b: subtract the plane through the four sides' medians, if that makes the frame at
+    least a tenth flatter."""
+    h, w = x.shape
+    if h < 3 or w < 3:
+        return x
+    gx = np.float32(_median(x[:, -1]) - _median(x[:, 0])) / np.float32(w - 1)
+    gy = np.float32(_median(x[-1, :]) - _median(x[0, :])) / np.float32(h - 1)
+    dx = np.arange(w, dtype=np.float32) - np.float32(w - 1) / np.float32(2)
+    dy = np.arange(h, dtype=np.float32) - np.float32(h - 1) / np.float32(2)
+    tilt = (np.float32(gx) * dx)[None, :] + (np.float32(gy) * dy)[:, None]
+    leveled = (x - tilt).astype(np.float32)
+    return leveled if frame_spread(leveled) < np.float32(0.9) * frame_spread(x) else x
+
+
 def suppress(img: np.ndarray) -> np.ndarray:
-    """Steps 2-3: ink bright on dark, background to 0, ink stretched to 1."""
+    """Steps 2-3: ink bright on dark, the paper levelled, background to 0, ink stretched to 1."""
     x = np.asarray(img, dtype=np.float32)
     if border_median(x) > np.float32(0.5):
         x = np.float32(1) - x
+    x = level(x)
     background = border_median(x)
     peak = np.float32(x.max())
     if peak - background < np.float32(0.1):

@@ -37,6 +37,27 @@ def _border_spread(x: torch.Tensor, background: torch.Tensor) -> torch.Tensor:
     return _median((_frame(x) - background.view(-1, 1)).abs())
 
 
+def _level(x: torch.Tensor) -> torch.Tensor:
+    """(B,H,W) → step 2b per image: minus the plane through the sides' medians, where that
+    makes the frame flatter (the reference's `level`, the same float32 operations)."""
+    b, h, w = x.shape
+    if h < 3 or w < 3:
+        return x
+    gx = (_median(x[:, :, -1]) - _median(x[:, :, 0])) / (w - 1)
+    gy = (_median(x[:, -1, :]) - _median(x[:, 0, :])) / (h - 1)
+    dx = torch.arange(w, dtype=torch.float32) - torch.tensor((w - 1) / 2, dtype=torch.float32)
+    dy = torch.arange(h, dtype=torch.float32) - torch.tensor((h - 1) / 2, dtype=torch.float32)
+    tilt = (gx.view(b, 1, 1) * dx.view(1, 1, w)) + (gy.view(b, 1, 1) * dy.view(1, h, 1))
+    leveled = x - tilt
+    flatter = _frame_spread(leveled) < 0.9 * _frame_spread(x)
+    return torch.where(flatter.view(b, 1, 1), leveled, x)
+
+
+def _frame_spread(x: torch.Tensor) -> torch.Tensor:
+    """(B,H,W) → (B,) median absolute deviation of the frame around its own median."""
+    return _border_spread(x, _border_median(x))
+
+
 def _round(v: torch.Tensor) -> torch.Tensor:
     return torch.floor(v + 0.5)
 
@@ -77,6 +98,7 @@ def preprocess_batch(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     b = x.shape[0]
     invert = _border_median(x) > 0.5
     x = torch.where(invert.view(b, 1, 1), 1 - x, x)
+    x = _level(x)
     background = _border_median(x)
     peak = x.flatten(1).max(dim=1).values
     valid = (peak - background) >= 0.1

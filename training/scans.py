@@ -23,8 +23,10 @@ from .common import predict, preprocess_set
 from .datasets import DEFAULT_MNIST, read_idx
 from .export import load_model
 
-# (label, grain standard deviation, JPEG quality or None, shadow): a shadow of s darkens the
-# paper by s from one side of the page to the other, in a random direction.
+# (label, grain standard deviation, JPEG quality or None, shadow, soft): a shadow of s darkens
+# the paper by s from one side of the page to the other, in a random direction; a soft one
+# instead falls by s across a blurred edge somewhere in the middle third of the page (a hand or
+# a phone between the lamp and the paper), which no plane across the page describes.
 CONDITIONS = [
     ("scan, no grain", 0.0, None, 0.0),
     ("grain 0.03", 0.03, None, 0.0),
@@ -36,11 +38,13 @@ CONDITIONS = [
     ("grain 0.02, shadow 0.15", 0.02, None, 0.15),
     ("grain 0.02, shadow 0.25", 0.02, None, 0.25),
     ("grain 0.02, shadow 0.35", 0.02, None, 0.35),
+    ("grain 0.02, soft shadow 0.25", 0.02, None, 0.25, True),
+    ("grain 0.02, soft shadow 0.35", 0.02, None, 0.35, True),
 ]
 
 
 def scan(digit: np.ndarray, grain: float, quality: int | None, rng: np.random.Generator,
-         shadow: float = 0.0, up: int = 4) -> np.ndarray:
+         shadow: float = 0.0, up: int = 4, soft: bool = False) -> np.ndarray:
     """A 28x28 uint8 digit (ink bright) as a grey scan in [0, 1], `28·up` pixels square."""
     side = 28 * up
     ink = np.asarray(Image.fromarray(digit).resize((side, side), Image.BILINEAR), np.float32) / 255
@@ -50,7 +54,11 @@ def scan(digit: np.ndarray, grain: float, quality: int | None, rng: np.random.Ge
     if shadow:
         angle = rng.uniform(0, 2 * np.pi)
         along = np.cos(angle) * gx + np.sin(angle) * gy  # spans 1 (or more) across the page
-        shade = shade - shadow * (along - along.min()) / (along.max() - along.min())
+        along = (along - along.min()) / (along.max() - along.min())
+        if soft:
+            edge = rng.uniform(1 / 3, 2 / 3)
+            along = 1 / (1 + np.exp(-(along - edge) / 0.04))
+        shade = shade - shadow * along
     grey = np.clip(shade - ink * (paper - dark) + rng.normal(0, grain, ink.shape), 0, 1)
     if quality is None:
         return grey.astype(np.float32)
@@ -72,10 +80,10 @@ def main(argv=None):
     x = read_idx(os.path.join(a.mnist, "t10k-images-idx3-ubyte.gz"))[:a.count]
     y = read_idx(os.path.join(a.mnist, "t10k-labels-idx1-ubyte.gz"))[:a.count].astype(np.int64)
     rows = [("clean 28x28", preprocess_set(x))]
-    for label, grain, quality, shadow in CONDITIONS:
+    for label, grain, quality, shadow, *soft in CONDITIONS:
         rng = np.random.default_rng(a.seed)
         # An image left without ink comes out all zeros: a miss, like the service's 422.
-        rows.append((label, preprocess_set(np.stack([scan(d, grain, quality, rng, shadow) for d in x]))))
+        rows.append((label, preprocess_set(np.stack([scan(d, grain, quality, rng, shadow, soft=bool(soft)) for d in x]))))
     print(f"| condition ({len(y)} MNIST test digits) | accuracy | read as scribble |")
     print("| --- | ---: | ---: |")
     for label, inputs in rows:

@@ -47,16 +47,23 @@ public func glyphs(from image: DecodedImage, mode: GlyphMode) throws(ImagingErro
         let (input, box) = try Preprocessor.prepare(grey)
         return [PreparedGlyph(box: GlyphBox(box), input: input)]
     case .multi:
-        let paper = Preprocessor.borderMedian(grey)
-        let (oriented, background) = Preprocessor.normalizePolarity(grey)
+        var (oriented, background) = Preprocessor.normalizePolarity(grey)
+        // Each glyph is preprocessed from the input's values, alone on paper of the image's own
+        // background shade, so the recipe sees what a single-glyph input gives: the original
+        // grey values on the original paper, or on an unevenly lit page the levelled values
+        // (ink bright) on the levelled paper, which is flat wherever the glyph sat.
+        var source = grey, paper = Preprocessor.borderMedian(grey)
+        if let levelled = Preprocessor.levelPaper(oriented) {
+            oriented = levelled
+            background = Preprocessor.borderMedian(levelled)
+            (source, paper) = (levelled, background)
+        }
         let spread = Preprocessor.borderSpread(oriented, background: background)
         let ink = try Preprocessor.suppressNoise(oriented, background: background, spread: spread)
         let map = Segmentation.components(of: ink)
         var result: [PreparedGlyph] = []
         for region in try Segmentation.regions(of: map) {
-            // Each glyph is preprocessed from the original grey values, alone on paper of the
-            // image's own background shade, so the recipe sees what a single-glyph input gives.
-            let alone = Segmentation.isolate(region, of: map, from: grey, fill: paper)
+            let alone = Segmentation.isolate(region, of: map, from: source, fill: paper)
             // A faint component can pass the whole image's threshold yet lack contrast alone.
             guard let (input, _) = try? Preprocessor.prepare(alone) else { continue }
             result.append(PreparedGlyph(box: GlyphBox(region.box), input: input))

@@ -49,12 +49,13 @@ extension Preprocessor {
         var lanes = SIMD8<Float>(repeating: -.infinity)
         let whole = values.count / 8 * 8
         var i = 0
-        while i < whole {
-            let chunk = SIMD8<Float>(
-                values[i], values[i + 1], values[i + 2], values[i + 3],
-                values[i + 4], values[i + 5], values[i + 6], values[i + 7])
-            lanes = pointwiseMax(lanes, chunk)
-            i += 8
+        if let base = values.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while i < whole {
+                let chunk = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                lanes.replace(with: chunk, where: chunk .> lanes)
+                i += 8
+            }
         }
         var peak = lanes.max()
         while i < values.count {

@@ -8,18 +8,30 @@ extension Preprocessor {
         return (centre(scaleToBox(cropped)), box)
     }
 
-    /// Steps 2–4 (`normalizePolarity`, `suppressNoise`, `cropToInk`) fused: the same values
-    /// from two passes over the image and no full-size intermediate. Nil when there is no ink.
-    ///
-    /// Why it is the same: `1 − x` rounds monotonically, so the peak of the inverted image is
-    /// `1 − min` of the original; a pixel is ink (non-zero after step 3) exactly when its step-3
-    /// quotient `(x − low) / (peak − low)` is above 0, which is what the bounds pass evaluates,
-    /// lane by lane, with the very same operations; and only the pixels inside the box are then
-    /// computed, again with the same operations as `suppressNoise`.
+    /// Steps 2–4 (`normalizePolarity`, `levelPaper`, `suppressNoise`, `cropToInk`) fused: the
+    /// same values from two passes over the image and no full-size intermediate. Nil when there
+    /// is no ink.
     static func cleanCrop(_ grey: GreyImage) -> (image: GreyImage, box: PixelBox)? {
         let border = sortedBorder(grey)
         let invert = median(ofSorted: border) > 0.5
         let oriented = invert ? border.reversed().map { 1 - $0 } : border
+        // Only photos and scans of unevenly lit pages take the levelled path.
+        if let levelling = levelling(grey, invert: invert, orientedBorder: oriented) {
+            return levelledInkCrop(grey, levelling)
+        }
+        return inkCrop(grey, invert: invert, border: oriented)
+    }
+
+    /// Steps 3–4 on `grey`, read as `1 − x` when `invert`; `border` is the sorted frame as read.
+    ///
+    /// Why it equals the steps one by one: `1 − x` rounds monotonically, so the peak of the
+    /// inverted image is `1 − min` of the original; a pixel is ink (non-zero after step 3)
+    /// exactly when its step-3 quotient `(x − low) / (peak − low)` is above 0, which is what the
+    /// bounds pass evaluates, lane by lane, with the very same operations; and only the pixels
+    /// inside the box are then computed, again with the same operations as `suppressNoise`.
+    private static func inkCrop(
+        _ grey: GreyImage, invert: Bool, border oriented: [Float]
+    ) -> (image: GreyImage, box: PixelBox)? {
         let background = median(ofSorted: oriented)
         let spread = spread(of: oriented, around: background)
         let width = grey.width, height = grey.height

@@ -8,7 +8,11 @@ import Testing
 @Suite struct FusedPipelineTests {
     /// Steps 2–6 one function at a time, as docs/preprocessing.md lists them.
     static func stepByStep(_ grey: GreyImage) throws(ImagingError) -> (input: GreyImage, inkBox: PixelBox) {
-        let (oriented, background) = Preprocessor.normalizePolarity(grey)
+        var (oriented, background) = Preprocessor.normalizePolarity(grey)
+        if let levelled = Preprocessor.levelPaper(oriented) {
+            oriented = levelled
+            background = Preprocessor.borderMedian(levelled)
+        }
         let spread = Preprocessor.borderSpread(oriented, background: background)
         let clean = try Preprocessor.suppressNoise(oriented, background: background, spread: spread)
         let (cropped, box) = try Preprocessor.cropToInk(clean)
@@ -19,8 +23,12 @@ import Testing
         var random = SeededGenerator(seed: 0xF05E)
         var result: [(String, GreyImage)] = []
         for (width, height) in [(1, 1), (2, 3), (7, 5), (8, 8), (9, 17), (31, 12), (64, 40), (280, 280)] {
-            for paper in [Float(0.93), 0.05, 0.5] {
-                var pixels = (0..<(width * height)).map { _ in paper + Float.random(in: -0.04...0.04, using: &random) }
+            for (paper, slope) in [(Float(0.93), Float(0)), (0.05, 0), (0.5, 0), (0.9, -0.3), (0.1, 0.25)] {
+                // Grain, and on the last two a shade that drifts across the page (step 2b).
+                var pixels = (0..<(width * height)).map { i in
+                    let across = Float(i % width + i / width) / Float(width + height)
+                    return paper + slope * across + Float.random(in: -0.04...0.04, using: &random)
+                }
                 // A few strokes of ink of the other polarity, some touching the right edge (the
                 // columns past the last whole block of eight).
                 for _ in 0..<3 {
@@ -28,7 +36,7 @@ import Testing
                     let x0 = Int.random(in: 0..<width, using: &random)
                     for x in x0..<width { pixels[y * width + x] = paper > 0.5 ? Float.random(in: 0...0.3, using: &random) : Float.random(in: 0.7...1, using: &random) }
                 }
-                result.append(("\(width)x\(height) paper \(paper)", GreyImage(width: width, height: height, pixels: pixels)))
+                result.append(("\(width)x\(height) paper \(paper) slope \(slope)", GreyImage(width: width, height: height, pixels: pixels)))
             }
             result.append(("\(width)x\(height) blank", GreyImage(width: width, height: height, filledWith: 0.8)))
         }
@@ -36,6 +44,9 @@ import Testing
     }
 
     @Test func prepareEqualsTheStepsOneByOne() {
+        // The sloped pages must really take step 2b's levelled path, or it goes untested here.
+        let levelled = Self.images().filter { Preprocessor.levelPaper(Preprocessor.normalizePolarity($0.1).image) != nil }
+        #expect(levelled.count >= 10, "\(levelled.map(\.0))")
         for (name, image) in Self.images() {
             let fused = Result { () throws(ImagingError) in try Preprocessor.prepare(image) }
             let steps = Result { () throws(ImagingError) in try Self.stepByStep(image) }

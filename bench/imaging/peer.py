@@ -34,10 +34,33 @@ def desaturate(data: bytes) -> np.ndarray:
 
 
 def border_median(image: np.ndarray) -> np.float32:
+    return np.float32(np.median(frame_of(image)))
+
+
+def frame_of(image: np.ndarray) -> np.ndarray:
     if image.shape[0] <= 2 or image.shape[1] <= 2:
-        return np.float32(np.median(image))
-    frame = np.concatenate([image[0], image[-1], image[1:-1, 0], image[1:-1, -1]])
-    return np.float32(np.median(frame))
+        return image.ravel()
+    return np.concatenate([image[0], image[-1], image[1:-1, 0], image[1:-1, -1]])
+
+
+def flatness(image: np.ndarray) -> np.float32:
+    frame = frame_of(image)
+    return np.float32(np.median(np.abs(frame - np.float32(np.median(frame)))))
+
+
+def level(grey: np.ndarray) -> np.ndarray:
+    """Step 2b: remove the plane through the medians of the four sides if the frame gets a
+    tenth flatter."""
+    h, w = grey.shape
+    if h < 3 or w < 3:
+        return grey
+    side = lambda values: np.float32(np.median(values))
+    gx = (side(grey[:, -1]) - side(grey[:, 0])) / np.float32(w - 1)
+    gy = (side(grey[-1]) - side(grey[0])) / np.float32(h - 1)
+    tilt = np.add.outer(gy * (np.arange(h, dtype=np.float32) - np.float32((h - 1) / 2)),
+                        gx * (np.arange(w, dtype=np.float32) - np.float32((w - 1) / 2)))
+    levelled = grey - tilt
+    return levelled if flatness(levelled) < np.float32(0.9) * flatness(grey) else grey
 
 
 def axis_matrix(n: int, m: int) -> np.ndarray:
@@ -52,15 +75,12 @@ def axis_matrix(n: int, m: int) -> np.ndarray:
 def preprocess(grey: np.ndarray) -> np.ndarray:
     if border_median(grey) > 0.5:
         grey = np.float32(1) - grey
+    grey = level(grey)
     background = border_median(grey)
     peak = grey.max()
     if peak - background < 0.1:
         raise ValueError("empty")
-    if grey.shape[0] <= 2 or grey.shape[1] <= 2:
-        frame = grey.ravel()
-    else:
-        frame = np.concatenate([grey[0], grey[-1], grey[1:-1, 0], grey[1:-1, -1]])
-    spread = np.float32(np.median(np.abs(frame - background)))
+    spread = np.float32(np.median(np.abs(frame_of(grey) - background)))
     contrast = peak - background
     low = background + max(np.float32(0.15) * contrast, min(np.float32(7.5) * spread, np.float32(0.5) * contrast))
     clean = np.clip((grey - low) / (peak - low), 0, 1)

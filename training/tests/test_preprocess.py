@@ -110,3 +110,40 @@ def test_symmetric_glyphs_snap_instead_of_tying():
     img[3:11, 20:24] = 1.0
     out = preprocess(img)
     assert np.nonzero(out.sum(0))[0][0] == 9 and np.nonzero(out.sum(1))[0][0] == 4
+
+
+def _shaded_page(rng, shadow, ink):
+    """Light paper darkening by `shadow` from left to right, grain 0.02, and a bar of ink
+    shade `ink` on the bright side: a photo of paper under a lamp."""
+    xs = np.arange(112, dtype=np.float32) / 111
+    img = 0.9 - shadow * xs[None, :] + rng.normal(0, 0.02, (112, 112)).astype(np.float32)
+    img[30:80, 20:28] = ink
+    return np.clip(img, 0, 1).astype(np.float32)
+
+
+def test_a_shadow_across_the_page_is_levelled_away():
+    from training.preprocess import suppress
+    img = _shaded_page(np.random.default_rng(5), 0.4, 0.45)
+    ink = suppress(img) > 0
+    bar = np.zeros_like(ink)
+    bar[30:80, 20:28] = True
+    # The shaded right half is paper, not ink, and the faint bar survives whole.
+    assert (ink & ~bar).sum() <= 3
+    assert ink[bar].mean() > 0.95
+
+
+def test_levelling_keeps_a_uniform_frame_bit_for_bit():
+    from training.preprocess import level
+    digit = np.zeros((28, 28), np.float32)
+    digit[4:24, 12:16] = 1
+    assert level(digit) is digit
+    paper = np.full((40, 30), 0.1, np.float32)
+    paper[10:30, 10:20] = 0.8
+    assert level(paper) is paper
+
+
+def test_ink_along_one_side_does_not_tilt_the_page():
+    from training.preprocess import level
+    img = 0.1 + np.random.default_rng(6).normal(0, 0.01, (60, 60)).astype(np.float32)
+    img[:, :5] = 0.9  # a stroke down the whole left edge: that column's median is ink
+    assert level(img) is img

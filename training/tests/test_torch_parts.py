@@ -533,3 +533,15 @@ def test_a_grainy_jpeg_scan_preprocesses_like_the_clean_digit():
     assert 0 <= grey.min() and grey.max() <= 1 and np.median(grey) > 0.7  # light paper
     clean, scanned = preprocess(digit.astype(np.float32) / 255), preprocess(grey)
     assert np.corrcoef(clean.ravel(), scanned.ravel())[0, 1] > 0.9
+
+
+def test_batched_preprocessing_equals_the_reference_on_shaded_scans():
+    from training.scans import scan
+    rng = np.random.default_rng(8)
+    digits = (np.random.default_rng(9).random((12, 28, 28)) > 0.8).astype(np.uint8) * 255
+    digits[:, 6:22, 12:16] = 255
+    imgs = np.stack([scan(d, 0.02, None, rng, shadow=0.3, soft=bool(i % 2)) for i, d in enumerate(digits)])
+    got, valid = preprocess_batch(torch.from_numpy(imgs))
+    assert bool(valid.all())
+    want = np.stack([preprocess(i) for i in imgs])
+    assert np.abs(got.numpy() - want).max() < 1e-5

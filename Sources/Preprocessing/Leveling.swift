@@ -1,0 +1,107 @@
+import Imaging
+
+extension Preprocessor {
+    /// Step 2b keeps a levelled image only if its frame's spread falls below this fraction of
+    /// the spread before: on evenly lit paper the sides' medians differ a little by chance, and
+    /// a tilt that gains less than a tenth is that chance, not light.
+    static let flatterBy: Float = 0.9
+
+    /// Step 2b's plane: how the paper's shade drifts across the image, from the medians of its
+    /// four sides. Zero on a uniform frame.
+    struct PaperTilt {
+        let gx: Float
+        let gy: Float
+        let centreX: Float
+        let centreY: Float
+
+        var isFlat: Bool { gx == 0 && gy == 0 }
+
+        /// `gx · (x − (W − 1) / 2)`: the tilt's column product. Its sum with `rowTerm(y)` is the
+        /// contract's `tilt(x, y)`, the same float in either order (Swift does not fuse the
+        /// multiply-adds).
+        @inline(__always) func columnTerm(_ x: Int) -> Float { gx * (Float(x) - centreX) }
+        @inline(__always) func rowTerm(_ y: Int) -> Float { gy * (Float(y) - centreY) }
+    }
+
+    /// Step 2b, decided: the plane and the levelled frame, sorted. Reading the levelled image
+    /// row by row (`readRow`) avoids a full-size copy in the fused pipeline.
+    struct Levelling {
+        let columnTerms: [Float]
+        let tilt: PaperTilt
+        let invert: Bool
+        /// The levelled frame, sorted ascending.
+        let border: [Float]
+
+        /// Row `y` of the levelled image (step 2's polarity applied on the way) into `out`.
+        @inline(__always)
+        func readRow(_ y: Int, of source: UnsafePointer<Float>, width: Int, into out: UnsafeMutablePointer<Float>) {
+            let rowTerm = tilt.rowTerm(y)
+            let row = source + y * width
+            columnTerms.withUnsafeBufferPointer { terms in
+                // Two plain loops (the branch hoisted) so that both vectorize.
+                if invert {
+                    for x in 0..<width { out[x] = (1 - row[x]) - (terms[x] + rowTerm) }
+                } else {
+                    for x in 0..<width { out[x] = row[x] - (terms[x] + rowTerm) }
+                }
+            }
+        }
+    }
+
+    /// The tilt of `image`'s paper, reading each pixel as `1 − x` when `invert` (step 2's
+    /// polarity, without materializing the inverted image). Nil below 3 pixels on a side.
+    static func paperTilt(_ image: GreyImage, invert: Bool) -> PaperTilt? {
+        let w = image.width, h = image.height
+        guard w >= 3, h >= 3 else { return nil }
+        func sideMedian(_ values: [Float]) -> Float {
+            median(ofSorted: (invert ? values.map { 1 - $0 } : values).sorted())
+        }
+        let top = sideMedian((0..<w).map { image[$0, 0] })
+        let bottom = sideMedian((0..<w).map { image[$0, h - 1] })
+        let left = sideMedian((0..<h).map { image[0, $0] })
+        let right = sideMedian((0..<h).map { image[w - 1, $0] })
+        return PaperTilt(
+            gx: (right - left) / Float(w - 1), gy: (bottom - top) / Float(h - 1),
+            centreX: Float(w - 1) / 2, centreY: Float(h - 1) / 2)
+    }
+
+    /// Step 2b's decision from the sides and the frame alone: nil when the plane is flat or
+    /// would not make the frame at least a tenth flatter. `orientedBorder` is the sorted frame after step 2.
+    static func levelling(_ image: GreyImage, invert: Bool, orientedBorder: [Float]) -> Levelling? {
+        guard let tilt = paperTilt(image, invert: invert), !tilt.isFlat else { return nil }
+        let w = image.width, h = image.height
+        let columnTerms = (0..<w).map(tilt.columnTerm)
+        func levelled(_ x: Int, _ y: Int) -> Float {
+            (invert ? 1 - image[x, y] : image[x, y]) - (columnTerms[x] + tilt.rowTerm(y))
+        }
+        var border: [Float] = []
+        border.reserveCapacity(2 * (w + h))
+        for x in 0..<w { border.append(levelled(x, 0)) }
+        for x in 0..<w { border.append(levelled(x, h - 1)) }
+        for y in 1..<(h - 1) {
+            border.append(levelled(0, y))
+            border.append(levelled(w - 1, y))
+        }
+        border.sort()
+        let before = spread(of: orientedBorder, around: median(ofSorted: orientedBorder))
+        let after = spread(of: border, around: median(ofSorted: border))
+        guard after < flatterBy * before else { return nil }
+        return Levelling(columnTerms: columnTerms, tilt: tilt, invert: invert, border: border)
+    }
+
+    /// Step 2b on an image already oriented by `normalizePolarity`: the levelled image, or nil
+    /// when the image goes on unchanged.
+    public static func levelPaper(_ oriented: GreyImage) -> GreyImage? {
+        guard let levelling = levelling(oriented, invert: false, orientedBorder: sortedBorder(oriented))
+        else { return nil }
+        let w = oriented.width, h = oriented.height
+        let pixels = [Float](unsafeUninitializedCapacity: w * h) { out, initialized in
+            oriented.pixels.withUnsafeBufferPointer { source in
+                guard let base = source.baseAddress, let target = out.baseAddress else { return }
+                for y in 0..<h { levelling.readRow(y, of: base, width: w, into: target + y * w) }
+            }
+            initialized = w * h
+        }
+        return GreyImage(width: w, height: h, pixels: pixels)
+    }
+}

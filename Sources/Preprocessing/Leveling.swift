@@ -29,8 +29,9 @@ extension Preprocessor {
         let columnTerms: [Float]
         let tilt: PaperTilt
         let invert: Bool
-        /// The levelled frame, sorted ascending.
-        let border: [Float]
+        /// The levelled frame's median and spread: step 3's `background` and `spread`.
+        let background: Float
+        let spread: Float
 
         /// Row `y` of the levelled image (step 2's polarity applied on the way) into `out`.
         @inline(__always)
@@ -66,9 +67,12 @@ extension Preprocessor {
     }
 
     /// Step 2b's decision from the sides and the frame alone: nil when the plane is flat or
-    /// would not make the frame at least a tenth flatter. `orientedBorder` is the sorted frame after step 2.
-    static func levelling(_ image: GreyImage, invert: Bool, orientedBorder: [Float]) -> Levelling? {
-        guard let tilt = paperTilt(image, invert: invert), !tilt.isFlat else { return nil }
+    /// would not make the frame at least a tenth flatter. `spread` is the frame's spread after
+    /// step 2 (the one step 3 uses when the paper is not levelled).
+    static func levelling(_ image: GreyImage, invert: Bool, spread before: Float) -> Levelling? {
+        // A frame with no spread cannot get flatter (canvas exports, rendered strokes): checked
+        // before the sides are sorted, so clean input pays nothing for this step.
+        guard before > 0, let tilt = paperTilt(image, invert: invert), !tilt.isFlat else { return nil }
         let w = image.width, h = image.height
         let columnTerms = (0..<w).map(tilt.columnTerm)
         func levelled(_ x: Int, _ y: Int) -> Float {
@@ -83,17 +87,18 @@ extension Preprocessor {
             border.append(levelled(w - 1, y))
         }
         border.sort()
-        let before = spread(of: orientedBorder, around: median(ofSorted: orientedBorder))
-        let after = spread(of: border, around: median(ofSorted: border))
+        let background = median(ofSorted: border)
+        let after = spread(of: border, around: background)
         guard after < flatterBy * before else { return nil }
-        return Levelling(columnTerms: columnTerms, tilt: tilt, invert: invert, border: border)
+        return Levelling(columnTerms: columnTerms, tilt: tilt, invert: invert, background: background, spread: after)
     }
 
     /// Step 2b on an image already oriented by `normalizePolarity`: the levelled image, or nil
     /// when the image goes on unchanged.
     public static func levelPaper(_ oriented: GreyImage) -> GreyImage? {
-        guard let levelling = levelling(oriented, invert: false, orientedBorder: sortedBorder(oriented))
-        else { return nil }
+        let border = sortedBorder(oriented)
+        let spread = spread(of: border, around: median(ofSorted: border))
+        guard let levelling = levelling(oriented, invert: false, spread: spread) else { return nil }
         let w = oriented.width, h = oriented.height
         let pixels = [Float](unsafeUninitializedCapacity: w * h) { out, initialized in
             oriented.pixels.withUnsafeBufferPointer { source in

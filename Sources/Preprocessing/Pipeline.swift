@@ -15,14 +15,17 @@ extension Preprocessor {
         let border = sortedBorder(grey)
         let invert = median(ofSorted: border) > 0.5
         let oriented = invert ? border.reversed().map { 1 - $0 } : border
+        let background = median(ofSorted: oriented)
+        let spread = spread(of: oriented, around: background)
         // Only photos and scans of unevenly lit pages take the levelled path.
-        if let levelling = levelling(grey, invert: invert, orientedBorder: oriented) {
+        if let levelling = levelling(grey, invert: invert, spread: spread) {
             return levelledInkCrop(grey, levelling)
         }
-        return inkCrop(grey, invert: invert, border: oriented)
+        return inkCrop(grey, invert: invert, background: background, spread: spread)
     }
 
-    /// Steps 3–4 on `grey`, read as `1 − x` when `invert`; `border` is the sorted frame as read.
+    /// Steps 3–4 on `grey`, read as `1 − x` when `invert`; `background` and `spread` are its
+    /// frame's, as read.
     ///
     /// Why it equals the steps one by one: `1 − x` rounds monotonically, so the peak of the
     /// inverted image is `1 − min` of the original; a pixel is ink (non-zero after step 3)
@@ -30,10 +33,8 @@ extension Preprocessor {
     /// bounds pass evaluates, lane by lane, with the very same operations; and only the pixels
     /// inside the box are then computed, again with the same operations as `suppressNoise`.
     private static func inkCrop(
-        _ grey: GreyImage, invert: Bool, border oriented: [Float]
+        _ grey: GreyImage, invert: Bool, background: Float, spread: Float
     ) -> (image: GreyImage, box: PixelBox)? {
-        let background = median(ofSorted: oriented)
-        let spread = spread(of: oriented, around: background)
         let width = grey.width, height = grey.height
         return grey.pixels.withUnsafeBufferPointer { pixels -> (GreyImage, PixelBox)? in
             let peak = invert ? 1 - minimum(pixels) : maximum(pixels)

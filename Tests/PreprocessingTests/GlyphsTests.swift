@@ -31,6 +31,27 @@ import Testing
         #expect(multi[0] == single[0])
     }
 
+    @Test func aLevelledPageJustPastMidGreyStillGivesItsGlyph() throws {
+        // Dark paper (0.44-0.6) brightening quadratically to the right, a bright bar: the frame's
+        // median is 0.475, but levelled by step 2b it is 0.501. Cut out on that shade as it is,
+        // the bar's crop would count as light paper, be inverted, and come out empty.
+        let w = 60, h = 40
+        var pixels = [UInt8](repeating: 0, count: w * h)
+        for y in 0..<h {
+            for x in 0..<w { pixels[y * w + x] = UInt8(111 + x * x * 40 / ((w - 1) * (w - 1)) + (x * 7 + y * 13) % 5 - 2) }
+        }
+        for y in 10..<30 { for x in 25..<35 { pixels[y * w + x] = 245 } }
+        let image = try decoded(grey: pixels, width: w)
+        let grey = Preprocessor.desaturate(image)
+        let (oriented, background) = Preprocessor.normalizePolarity(grey)
+        #expect(background < 0.5)
+        let levelled = try #require(Preprocessor.levelPaper(oriented))
+        #expect(Preprocessor.borderMedian(levelled) > 0.5)
+        let found = try glyphs(from: image, mode: .multi)
+        #expect(found.count == 1)
+        #expect(found.first?.box == GlyphBox(x: 25, y: 10, width: 10, height: 20))
+    }
+
     @Test func brokenGlyphMerges() throws {
         // A "5": a top bar drawn apart from the body below it.
         var pixels = [UInt8](repeating: 240, count: width * height)

@@ -67,7 +67,7 @@ extension Preprocessor {
         // A weighted mean never exceeds the largest source value, but the Float weights of a tap
         // can sum to a hair over 1: solid ink came out as 1.0000001, outside the [0, 1] that
         // step 5's output is documented to keep.
-        let ceiling = image.pixels.max() ?? 0
+        let ceiling = image.pixels.isEmpty ? 0 : image.pixels.withUnsafeBufferPointer(maximum)
         for index in output.indices where output[index] > ceiling { output[index] = ceiling }
         return GreyImage(width: width, height: height, pixels: output)
     }

@@ -26,18 +26,13 @@ import Testing
         let background = Preprocessor.borderMedian(levelled)
         let spread = Preprocessor.borderSpread(levelled, background: background)
         let out = try Preprocessor.suppressNoise(levelled, background: background, spread: spread)
-        var outside = 0, inside = 0
-        for y in 0..<112 {
-            for x in 0..<112 where out[x, y] > 0 {
-                if x >= bar.minX && x < bar.maxX && y >= bar.minY && y < bar.maxY { inside += 1 } else { outside += 1 }
-            }
-        }
         // The shaded side is paper, not ink, and the faint bar survives whole.
-        #expect(outside <= 3)
-        #expect(inside > 380)
+        let ink = inkCount(out, inside: bar)
+        #expect(ink.outside <= 3)
+        #expect(ink.inside > 380)
         // The fused pipeline crops to the bar, not to the shaded half of the page.
         let (_, box) = try Preprocessor.prepare(image)
-        #expect(box.minX >= bar.minX - 2 && box.maxX <= bar.maxX + 2 && box.minY >= bar.minY - 2 && box.maxY <= bar.maxY + 2)
+        #expect(isBox(box, within: 2, of: bar))
     }
 
     @Test func aUniformFrameIsLeftAlone() {

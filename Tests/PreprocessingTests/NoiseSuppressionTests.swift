@@ -55,17 +55,12 @@ import Testing
         let plainLow = background + Preprocessor.noiseFloor * (peak - background)
         #expect(oriented.pixels.filter { $0 > plainLow }.count > 500 + 100)
         let out = try Preprocessor.suppressNoise(oriented, background: background, spread: spread)
-        var outside = 0, inside = 0
-        for y in 0..<112 {
-            for x in 0..<112 where out[x, y] > 0 {
-                if x >= bar.minX && x < bar.maxX && y >= bar.minY && y < bar.maxY { inside += 1 } else { outside += 1 }
-            }
-        }
-        #expect(outside <= 3)
-        #expect(inside > 475)
+        let ink = inkCount(out, inside: bar)
+        #expect(ink.outside <= 3)
+        #expect(ink.inside > 475)
         // The whole pipeline crops to the bar, not to the page.
         let (_, box) = try Preprocessor.prepare(image)
-        #expect(box.minX >= bar.minX - 3 && box.maxX <= bar.maxX + 3 && box.minY >= bar.minY - 3 && box.maxY <= bar.maxY + 3)
+        #expect(isBox(box, within: 3, of: bar))
     }
 
     @Test func theSpreadRuleStopsAtHalfTheContrast() {

@@ -27,6 +27,23 @@ func page(width: Int, height: Int, paper: Float, ink: Float, boxes: [PixelBox]) 
     return image
 }
 
+/// How many of `image`'s non-zero pixels lie inside `box`, and how many outside it.
+func inkCount(_ image: GreyImage, inside box: PixelBox) -> (inside: Int, outside: Int) {
+    var inside = 0, outside = 0
+    for y in 0..<image.height {
+        for x in 0..<image.width where image[x, y] > 0 {
+            if x >= box.minX && x < box.maxX && y >= box.minY && y < box.maxY { inside += 1 } else { outside += 1 }
+        }
+    }
+    return (inside, outside)
+}
+
+/// Whether every side of `box` lies within `margin` pixels outside `target`'s.
+func isBox(_ box: PixelBox, within margin: Int, of target: PixelBox) -> Bool {
+    box.minX >= target.minX - margin && box.maxX <= target.maxX + margin
+        && box.minY >= target.minY - margin && box.maxY <= target.maxY + margin
+}
+
 /// A thick ring ("0") centred at (cx, cy) drawn into an 8-bit grey page.
 func drawRing(_ pixels: inout [UInt8], width: Int, cx: Double, cy: Double, radius: Double, thickness: Double, ink: UInt8) {
     let height = pixels.count / width

@@ -23,8 +23,9 @@ extension Preprocessor {
         @inline(__always) func rowTerm(_ y: Int) -> Float { gy * (Float(y) - centreY) }
     }
 
-    /// Step 2b, decided: the plane and the levelled frame, sorted. Reading the levelled image
-    /// row by row (`readRow`) avoids a full-size copy in the fused pipeline.
+    /// Step 2b, decided to apply: the plane, the polarity it is read with, and the levelled
+    /// frame's median and spread. Reading the levelled image row by row (`readRow`) spares the
+    /// fused pipeline a full-size copy.
     struct Levelling {
         let columnTerms: [Float]
         let tilt: PaperTilt

@@ -19,33 +19,39 @@ import torch
 from PIL import Image
 
 from . import SCRIBBLE
-from .common import predict, preprocess_set
-from .datasets import DEFAULT_MNIST, read_idx
+from .common import mnist_val_size, predict, preprocess_set
+from .datasets import DEFAULT_MNIST, DEFAULT_QUICKDRAW, load_all, read_idx
 from .export import load_model
 
-# (label, grain standard deviation, JPEG quality or None, shadow, soft): a shadow of s darkens
-# the paper by s from one side of the page to the other, in a random direction; a soft one
-# instead falls by s across a blurred edge somewhere in the middle third of the page (a hand or
-# a phone between the lamp and the paper), which no plane across the page describes.
+# (label, scan options): grain is a standard deviation, quality a JPEG quality. A shadow of s
+# darkens the paper by s from one side of the page to the other, in a random direction; a soft
+# one instead falls by s across a blurred edge somewhere in the middle third of the page (a hand
+# or a phone between the lamp and the paper), which no plane across the page describes. A tight
+# scan is cropped to the digit's ink, as a form reader or a dataset would cut it out: strokes
+# then run along the image's sides (a 7's bar along the top).
 CONDITIONS = [
-    ("scan, no grain", 0.0, None, 0.0),
-    ("grain 0.03", 0.03, None, 0.0),
-    ("grain 0.05", 0.05, None, 0.0),
-    ("JPEG q50", 0.0, 50, 0.0),
-    ("grain 0.03, JPEG q75", 0.03, 75, 0.0),
-    ("grain 0.05, JPEG q50", 0.05, 50, 0.0),
-    ("grain 0.08, JPEG q30", 0.08, 30, 0.0),
-    ("grain 0.02, shadow 0.15", 0.02, None, 0.15),
-    ("grain 0.02, shadow 0.25", 0.02, None, 0.25),
-    ("grain 0.02, shadow 0.35", 0.02, None, 0.35),
-    ("grain 0.02, soft shadow 0.25", 0.02, None, 0.25, True),
-    ("grain 0.02, soft shadow 0.35", 0.02, None, 0.35, True),
+    ("scan, no grain", dict(grain=0.0)),
+    ("grain 0.03", dict(grain=0.03)),
+    ("grain 0.05", dict(grain=0.05)),
+    ("JPEG q50", dict(grain=0.0, quality=50)),
+    ("grain 0.03, JPEG q75", dict(grain=0.03, quality=75)),
+    ("grain 0.05, JPEG q50", dict(grain=0.05, quality=50)),
+    ("grain 0.08, JPEG q30", dict(grain=0.08, quality=30)),
+    ("grain 0.02, shadow 0.15", dict(grain=0.02, shadow=0.15)),
+    ("grain 0.02, shadow 0.25", dict(grain=0.02, shadow=0.25)),
+    ("grain 0.02, shadow 0.35", dict(grain=0.02, shadow=0.35)),
+    ("grain 0.02, soft shadow 0.25", dict(grain=0.02, shadow=0.25, soft=True)),
+    ("grain 0.02, soft shadow 0.35", dict(grain=0.02, shadow=0.35, soft=True)),
+    ("grain 0.02, tight", dict(grain=0.02, tight=True)),
+    ("grain 0.02, JPEG q75, tight", dict(grain=0.02, quality=75, tight=True)),
+    ("grain 0.02, shadow 0.25, tight", dict(grain=0.02, shadow=0.25, tight=True)),
 ]
 
 
 def scan(digit: np.ndarray, grain: float, quality: int | None, rng: np.random.Generator,
-         shadow: float = 0.0, up: int = 4, soft: bool = False) -> np.ndarray:
-    """A 28x28 uint8 digit (ink bright) as a grey scan in [0, 1], `28·up` pixels square."""
+         shadow: float = 0.0, up: int = 4, soft: bool = False, tight: bool = False) -> np.ndarray:
+    """A 28x28 uint8 digit (ink bright) as a grey scan in [0, 1], `28·up` pixels square, or with
+    `tight` cropped to the box of the upscaled digit's ink above one half."""
     side = 28 * up
     ink = np.asarray(Image.fromarray(digit).resize((side, side), Image.BILINEAR), np.float32) / 255
     paper, dark = rng.uniform(0.8, 0.95), rng.uniform(0.05, 0.35)
@@ -59,12 +65,26 @@ def scan(digit: np.ndarray, grain: float, quality: int | None, rng: np.random.Ge
             edge = rng.uniform(1 / 3, 2 / 3)
             along = 1 / (1 + np.exp(-(along - edge) / 0.04))
         shade = shade - shadow * along
-    grey = np.clip(shade - ink * (paper - dark) + rng.normal(0, grain, ink.shape), 0, 1)
-    if quality is None:
-        return grey.astype(np.float32)
-    buf = io.BytesIO()
-    Image.fromarray((grey * 255).round().astype(np.uint8)).save(buf, "JPEG", quality=quality)
-    return np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("L"), np.float32) / 255
+    grey = np.clip(shade - ink * (paper - dark) + rng.normal(0, grain, ink.shape), 0, 1).astype(np.float32)
+    if quality is not None:
+        buf = io.BytesIO()
+        Image.fromarray((grey * 255).round().astype(np.uint8)).save(buf, "JPEG", quality=quality)
+        grey = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("L"), np.float32) / 255
+    if tight:
+        ys, xs = np.nonzero(ink > 0.5)
+        grey = grey[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    return grey
+
+
+def preprocess_scans(images: list[np.ndarray]) -> np.ndarray:
+    """`preprocess_set` on images of any sizes (the batched twin wants one size per batch)."""
+    out = np.zeros((len(images), 28, 28), np.float32)
+    by_shape: dict[tuple[int, int], list[int]] = {}
+    for i, image in enumerate(images):
+        by_shape.setdefault(image.shape, []).append(i)
+    for indices in by_shape.values():
+        out[indices] = preprocess_set(np.stack([images[i] for i in indices]))
+    return out
 
 
 def main(argv=None):
@@ -73,18 +93,32 @@ def main(argv=None):
     p.add_argument("--mnist", default=DEFAULT_MNIST)
     p.add_argument("--count", type=int, default=10000, help="MNIST test digits per condition (the first N)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--validation", action="store_true",
+                   help="scan the MNIST validation digits the model's training run held back (from its "
+                        "manifest) instead of MNIST test: for comparing preprocessing variants without "
+                        "the test set (a model trained on all 60,000 digits has none)")
     a = p.parse_args(argv)
     torch.set_num_threads(2)
     model, manifest = load_model(a.models)
     mean, std = manifest["normalization"]["mean"], manifest["normalization"]["std"]
-    x = read_idx(os.path.join(a.mnist, "t10k-images-idx3-ubyte.gz"))[:a.count]
-    y = read_idx(os.path.join(a.mnist, "t10k-labels-idx1-ubyte.gz"))[:a.count].astype(np.int64)
+    if a.validation:
+        held_back = mnist_val_size(manifest["training"])
+        if not held_back:
+            raise SystemExit(f"{a.models}: its run held back no MNIST validation digits")
+        raw = load_all(a.mnist, DEFAULT_QUICKDRAW, seed=manifest["training"].get("seed", 1), mnist_val=held_back,
+                       with_test=False)
+        x, y = raw.val_x[:a.count], raw.val_y[:a.count].astype(np.int64)
+    else:
+        x = read_idx(os.path.join(a.mnist, "t10k-images-idx3-ubyte.gz"))[:a.count]
+        y = read_idx(os.path.join(a.mnist, "t10k-labels-idx1-ubyte.gz"))[:a.count].astype(np.int64)
+    source = "MNIST validation" if a.validation else "MNIST test"
     rows = [("clean 28x28", preprocess_set(x))]
-    for label, grain, quality, shadow, *soft in CONDITIONS:
+    for label, options in CONDITIONS:
         rng = np.random.default_rng(a.seed)
+        options = {"quality": None, **options}
         # An image left without ink comes out all zeros: a miss, like the service's 422.
-        rows.append((label, preprocess_set(np.stack([scan(d, grain, quality, rng, shadow, soft=bool(soft)) for d in x]))))
-    print(f"| condition ({len(y)} MNIST test digits) | accuracy | read as scribble |")
+        rows.append((label, preprocess_scans([scan(d, rng=rng, **options) for d in x])))
+    print(f"| condition ({len(y)} {source} digits) | accuracy | read as scribble |")
     print("| --- | ---: | ---: |")
     for label, inputs in rows:
         pred = predict(model, inputs, mean, std).argmax(1)

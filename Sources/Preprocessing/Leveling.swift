@@ -2,12 +2,12 @@ import Imaging
 
 extension Preprocessor {
     /// Step 2b keeps a levelled image only if its frame's spread falls below this fraction of
-    /// the spread before: on evenly lit paper the sides' medians differ a little by chance, and
+    /// the spread before: on evenly lit paper the sides differ a little by chance, and
     /// a tilt that gains less than a tenth is that chance, not light.
     static let flatterBy: Float = 0.9
 
-    /// Step 2b's plane: how the paper's shade drifts across the image, from the medians of its
-    /// four sides. Zero on a uniform frame.
+    /// Step 2b's plane: how the paper's shade drifts across the image, from the lower quartiles
+    /// of its four sides. Zero on a uniform frame.
     struct PaperTilt {
         let gx: Float
         let gy: Float
@@ -55,13 +55,15 @@ extension Preprocessor {
     static func paperTilt(_ image: GreyImage, invert: Bool) -> PaperTilt? {
         let w = image.width, h = image.height
         guard w >= 3, h >= 3 else { return nil }
-        func sideMedian(_ values: [Float]) -> Float {
-            median(ofSorted: (invert ? values.map { 1 - $0 } : values).sorted())
+        // The lower quartile: paper, with ink bright, unless ink covers three quarters of the
+        // side (a tight crop's strokes run along its sides).
+        func lowerQuartile(_ values: [Float]) -> Float {
+            (invert ? values.map { 1 - $0 } : values).sorted()[(values.count - 1) / 4]
         }
-        let top = sideMedian((0..<w).map { image[$0, 0] })
-        let bottom = sideMedian((0..<w).map { image[$0, h - 1] })
-        let left = sideMedian((0..<h).map { image[0, $0] })
-        let right = sideMedian((0..<h).map { image[w - 1, $0] })
+        let top = lowerQuartile((0..<w).map { image[$0, 0] })
+        let bottom = lowerQuartile((0..<w).map { image[$0, h - 1] })
+        let left = lowerQuartile((0..<h).map { image[0, $0] })
+        let right = lowerQuartile((0..<h).map { image[w - 1, $0] })
         return PaperTilt(
             gx: (right - left) / Float(w - 1), gy: (bottom - top) / Float(h - 1),
             centreX: Float(w - 1) / 2, centreY: Float(h - 1) / 2)

@@ -147,3 +147,22 @@ def test_ink_along_one_side_does_not_tilt_the_page():
     img = 0.1 + np.random.default_rng(6).normal(0, 0.01, (60, 60)).astype(np.float32)
     img[:, :5] = 0.9  # a stroke down the whole left edge: that column's median is ink
     assert level(img) is img
+
+
+def test_a_stroke_along_a_tight_crop_edge_does_not_hide_the_light():
+    from training.preprocess import level
+    # A "7" cut out tight from paper that brightens by 0.04 to the right and 0.04 downwards. Its
+    # bar covers 65 % of the top row, so that row's median is ink (and the tilt through the
+    # medians, being false, would be thrown away); its lower quartile is paper.
+    rng = np.random.default_rng(7)
+    h, w = 80, 54
+    shade = (np.float32(0.04) * np.arange(w, dtype=np.float32)[None, :] / (w - 1)
+             + np.float32(0.04) * np.arange(h, dtype=np.float32)[:, None] / (h - 1))
+    img = 0.1 + shade + rng.normal(0, 0.02, (h, w)).astype(np.float32)
+    img[0:8, 19:w] = 0.9
+    for y in range(8, h):
+        x = w - 4 - int(y * 0.45)
+        img[y, x - 4:x + 4] = 0.9
+    img = np.clip(img, 0, 1).astype(np.float32)
+    removed = img - level(img)
+    assert np.abs(removed - (shade - shade.mean())).max() < 0.015

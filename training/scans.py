@@ -91,6 +91,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--models", default="Models")
     p.add_argument("--mnist", default=DEFAULT_MNIST)
+    p.add_argument("--quickdraw", default=DEFAULT_QUICKDRAW, help="read with --validation, which loads "
+                   "the run's splits the way training did")
     p.add_argument("--count", type=int, default=10000, help="MNIST test digits per condition (the first N)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--validation", action="store_true",
@@ -105,7 +107,7 @@ def main(argv=None):
         held_back = mnist_val_size(manifest["training"])
         if not held_back:
             raise SystemExit(f"{a.models}: its run held back no MNIST validation digits")
-        raw = load_all(a.mnist, DEFAULT_QUICKDRAW, seed=manifest["training"].get("seed", 1), mnist_val=held_back,
+        raw = load_all(a.mnist, a.quickdraw, seed=manifest["training"].get("seed", 1), mnist_val=held_back,
                        with_test=False)
         x, y = raw.val_x[:a.count], raw.val_y[:a.count].astype(np.int64)
     else:

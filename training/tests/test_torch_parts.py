@@ -500,7 +500,7 @@ def test_uniform_soup_averages_the_parent_and_every_fine_tune(tiny_data, tmp_pat
     assert record["choice"] == "uniform" and record["ingredients"] == ["parent", "tune2", "tune3"]
 
 
-def test_training_and_validation_only_evaluation_never_open_the_test_set(tiny_data, tmp_path, capsys):
+def test_training_and_validation_only_evaluation_and_scans_never_open_the_test_set(tiny_data, tmp_path, capsys):
     import os
     from training import evaluate
     from training.train import main
@@ -519,6 +519,10 @@ def test_training_and_validation_only_evaluation_never_open_the_test_set(tiny_da
     assert sorted(os.listdir(out)) == ["glyphnet.json", "glyphnet.safetensors"]  # nothing written
     with pytest.raises(FileNotFoundError):  # the full evaluation does need the test set
         evaluate.main(data + ["--models", out, "--runs", runs, "--no-write"])
+    from training import scans
+    scans.main(data + ["--models", out, "--validation", "--count", "10"])
+    printed = capsys.readouterr().out
+    assert "(10 MNIST validation digits)" in printed and "| grain 0.02, shadow 0.25, tight |" in printed
 
 
 def test_a_grainy_jpeg_scan_preprocesses_like_the_clean_digit():

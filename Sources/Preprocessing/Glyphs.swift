@@ -47,26 +47,20 @@ public func glyphs(from image: DecodedImage, mode: GlyphMode) throws(ImagingErro
         let (input, box) = try Preprocessor.prepare(grey)
         return [PreparedGlyph(box: GlyphBox(box), input: input)]
     case .multi:
-        var (oriented, background) = Preprocessor.normalizePolarity(grey)
+        let paper = Preprocessor.levelPaper(Preprocessor.normalizePolarity(grey))
+        let ink = try Preprocessor.suppressNoise(paper.image, background: paper.background, spread: paper.spread)
         // Each glyph is preprocessed from the input's values, alone on paper of the image's own
         // background shade, so the recipe sees what a single-glyph input gives: the original
         // grey values on the original paper, or on an unevenly lit page the levelled values
         // (ink bright) on the levelled paper, which is flat wherever the glyph sat. Levelled
         // values are shifted so that paper is 0: a levelled paper shade just past 0.5 would
         // otherwise make step 2 invert the crop.
-        var source = grey, paper = Preprocessor.borderMedian(grey), shift: Float?
-        if let levelled = Preprocessor.levelPaper(oriented) {
-            oriented = levelled
-            background = Preprocessor.borderMedian(levelled)
-            (source, paper, shift) = (levelled, background, background)
-        }
-        let spread = Preprocessor.borderSpread(oriented, background: background)
-        let ink = try Preprocessor.suppressNoise(oriented, background: background, spread: spread)
+        let (source, fill) = paper.isLevelled ? (paper.image, paper.background) : (grey, Preprocessor.borderMedian(grey))
         let map = Segmentation.components(of: ink)
         var result: [PreparedGlyph] = []
         for region in try Segmentation.regions(of: map) {
-            var alone = Segmentation.isolate(region, of: map, from: source, fill: paper)
-            if let shift { alone.pixels = alone.pixels.map { $0 - shift } }
+            var alone = Segmentation.isolate(region, of: map, from: source, fill: fill)
+            if paper.isLevelled { alone.pixels = alone.pixels.map { $0 - paper.background } }
             // A faint component can pass the whole image's threshold yet lack contrast alone.
             guard let (input, _) = try? Preprocessor.prepare(alone) else { continue }
             result.append(PreparedGlyph(box: GlyphBox(region.box), input: input))

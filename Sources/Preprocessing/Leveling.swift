@@ -96,20 +96,32 @@ extension Preprocessor {
         return Levelling(columnTerms: columnTerms, tilt: tilt, invert: invert, background: background, spread: after)
     }
 
-    /// Step 2b on an image already oriented by `normalizePolarity`: the levelled image, or nil
-    /// when the image goes on unchanged.
-    public static func levelPaper(_ oriented: GreyImage) -> GreyImage? {
-        let border = sortedBorder(oriented)
-        let spread = spread(of: border, around: median(ofSorted: border))
-        guard let levelling = levelling(oriented, invert: false, spread: spread) else { return nil }
-        let w = oriented.width, h = oriented.height
+    /// What step 2b hands step 3: the image, levelled or not, with its frame's median and spread.
+    public struct Paper: Sendable {
+        public let image: GreyImage
+        public let background: Float
+        public let spread: Float
+        /// Whether a plane was subtracted; if not, `image` is step 2's image itself.
+        public let isLevelled: Bool
+    }
+
+    /// Step 2b on what step 2 (`normalizePolarity`) returns: its image and background.
+    public static func levelPaper(_ oriented: (image: GreyImage, background: Float)) -> Paper {
+        let (image, background) = oriented
+        let spread = borderSpread(image, background: background)
+        guard let levelling = levelling(image, invert: false, spread: spread) else {
+            return Paper(image: image, background: background, spread: spread, isLevelled: false)
+        }
+        let w = image.width, h = image.height
         let pixels = [Float](unsafeUninitializedCapacity: w * h) { out, initialized in
-            oriented.pixels.withUnsafeBufferPointer { source in
+            image.pixels.withUnsafeBufferPointer { source in
                 guard let base = source.baseAddress, let target = out.baseAddress else { return }
                 for y in 0..<h { levelling.readRow(y, of: base, width: w, into: target + y * w) }
             }
             initialized = w * h
         }
-        return GreyImage(width: w, height: h, pixels: pixels)
+        return Paper(
+            image: GreyImage(width: w, height: h, pixels: pixels), background: levelling.background,
+            spread: levelling.spread, isLevelled: true)
     }
 }

@@ -52,18 +52,18 @@ struct ImagingBench: ParsableCommand {
 
     private func reportSteps(_ image: DecodedImage, photo: DecodedImage) throws {
         let grey = Preprocessor.desaturate(image)
-        let (oriented, background) = Preprocessor.normalizePolarity(grey)
-        let spread = Preprocessor.borderSpread(oriented, background: background)
-        let clean = try Preprocessor.suppressNoise(oriented, background: background, spread: spread)
+        let oriented = Preprocessor.normalizePolarity(grey)
+        let paper = Preprocessor.levelPaper(oriented)
+        let clean = try Preprocessor.suppressNoise(paper.image, background: paper.background, spread: paper.spread)
         let (cropped, _) = try Preprocessor.cropToInk(clean)
         let scaled = Preprocessor.scaleToBox(cropped)
         try report("  step 1 desaturate       ", runs: runs) { _ = Preprocessor.desaturate(image) }
         try report("  step 2 polarity         ", runs: runs) { _ = Preprocessor.normalizePolarity(grey) }
         // The canvas's frame is uniform, so 2b is timed on the photo, whose paper has a gradient.
-        let photoPaper = Preprocessor.normalizePolarity(Preprocessor.desaturate(photo)).image
-        try report("  step 2b level (photo)   ", runs: photoRuns) { _ = Preprocessor.levelPaper(photoPaper) }
+        let photoOriented = Preprocessor.normalizePolarity(Preprocessor.desaturate(photo))
+        try report("  step 2b level (photo)   ", runs: photoRuns) { _ = Preprocessor.levelPaper(photoOriented) }
         try report("  step 3 noise            ", runs: runs) {
-            _ = try Preprocessor.suppressNoise(oriented, background: background, spread: spread)
+            _ = try Preprocessor.suppressNoise(paper.image, background: paper.background, spread: paper.spread)
         }
         try report("  step 4 crop             ", runs: runs) { _ = try Preprocessor.cropToInk(clean) }
         try report("  step 5 scale            ", runs: runs) { _ = Preprocessor.scaleToBox(cropped) }

@@ -8,13 +8,8 @@ import Testing
 @Suite struct FusedPipelineTests {
     /// Steps 2–6 one function at a time, as docs/preprocessing.md lists them.
     static func stepByStep(_ grey: GreyImage) throws(ImagingError) -> (input: GreyImage, inkBox: PixelBox) {
-        var (oriented, background) = Preprocessor.normalizePolarity(grey)
-        if let levelled = Preprocessor.levelPaper(oriented) {
-            oriented = levelled
-            background = Preprocessor.borderMedian(levelled)
-        }
-        let spread = Preprocessor.borderSpread(oriented, background: background)
-        let clean = try Preprocessor.suppressNoise(oriented, background: background, spread: spread)
+        let paper = Preprocessor.levelPaper(Preprocessor.normalizePolarity(grey))
+        let clean = try Preprocessor.suppressNoise(paper.image, background: paper.background, spread: paper.spread)
         let (cropped, box) = try Preprocessor.cropToInk(clean)
         return (Preprocessor.centre(Preprocessor.scaleToBox(cropped)), box)
     }
@@ -45,7 +40,7 @@ import Testing
 
     @Test func prepareEqualsTheStepsOneByOne() {
         // The sloped pages must really take step 2b's levelled path, or it goes untested here.
-        let levelled = Self.images().filter { Preprocessor.levelPaper(Preprocessor.normalizePolarity($0.1).image) != nil }
+        let levelled = Self.images().filter { Preprocessor.levelPaper(Preprocessor.normalizePolarity($0.1)).isLevelled }
         #expect(levelled.count >= 10, "\(levelled.map(\.0))")
         for (name, image) in Self.images() {
             let fused = Result { () throws(ImagingError) in try Preprocessor.prepare(image) }

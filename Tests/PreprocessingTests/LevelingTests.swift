@@ -21,11 +21,9 @@ import Testing
     @Test func aShadowAcrossThePageIsLevelledAway() throws {
         let bar = PixelBox(minX: 20, minY: 30, maxX: 28, maxY: 80)
         let image = Self.shadedPage(shadow: 0.4, bar: bar)
-        let (oriented, _) = Preprocessor.normalizePolarity(image)
-        let levelled = try #require(Preprocessor.levelPaper(oriented))
-        let background = Preprocessor.borderMedian(levelled)
-        let spread = Preprocessor.borderSpread(levelled, background: background)
-        let out = try Preprocessor.suppressNoise(levelled, background: background, spread: spread)
+        let paper = Preprocessor.levelPaper(Preprocessor.normalizePolarity(image))
+        try #require(paper.isLevelled)
+        let out = try Preprocessor.suppressNoise(paper.image, background: paper.background, spread: paper.spread)
         // The shaded side is paper, not ink, and the faint bar survives whole.
         let ink = inkCount(out, inside: bar)
         #expect(ink.outside <= 3)
@@ -51,7 +49,9 @@ import Testing
             let x = w - 4 - Int(Float(y) * 0.45)
             for dx in -4..<4 { image[x + dx, y] = 0.9 }
         }
-        let levelled = try #require(Preprocessor.levelPaper(image))
+        let paper = Preprocessor.levelPaper(Preprocessor.normalizePolarity(image))
+        try #require(paper.isLevelled)
+        let levelled = paper.image
         let mean = (0..<h).flatMap { y in (0..<w).map { x in shade(x, y) } }.reduce(0, +) / Float(w * h)
         var worst: Float = 0
         for y in 0..<h {
@@ -62,9 +62,9 @@ import Testing
 
     @Test func aUniformFrameIsLeftAlone() {
         let digit = page(width: 28, height: 28, paper: 0, ink: 1, boxes: [PixelBox(minX: 12, minY: 4, maxX: 16, maxY: 24)])
-        #expect(Preprocessor.levelPaper(digit) == nil)
+        #expect(!Preprocessor.levelPaper(Preprocessor.normalizePolarity(digit)).isLevelled)
         let small = page(width: 2, height: 9, paper: 0.1, ink: 0.9, boxes: [PixelBox(minX: 0, minY: 0, maxX: 1, maxY: 9)])
-        #expect(Preprocessor.levelPaper(small) == nil)
+        #expect(!Preprocessor.levelPaper(Preprocessor.normalizePolarity(small)).isLevelled)
     }
 
     @Test func inkAlongOneSideDoesNotTiltThePage() {
@@ -72,6 +72,6 @@ import Testing
         // A stroke down the whole left edge: that column's median is ink, not paper.
         var image = page(width: 60, height: 60, paper: 0.1, ink: 0.9, boxes: [PixelBox(minX: 0, minY: 0, maxX: 5, maxY: 60)])
         for i in image.pixels.indices { image.pixels[i] += random.floats(1, in: -0.01...0.01)[0] }
-        #expect(Preprocessor.levelPaper(image) == nil)
+        #expect(!Preprocessor.levelPaper(Preprocessor.normalizePolarity(image)).isLevelled)
     }
 }

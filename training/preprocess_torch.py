@@ -37,18 +37,18 @@ def _border_spread(x: torch.Tensor, background: torch.Tensor) -> torch.Tensor:
     return _median((_frame(x) - background.view(-1, 1)).abs())
 
 
-def _level(x: torch.Tensor) -> torch.Tensor:
-    """(B,H,W) → step 2b per image: minus the plane through the sides' lower quartiles, where
-    that makes the frame a tenth flatter (the reference's `level`, the same float32 operations)."""
+def _level(x: torch.Tensor, background: torch.Tensor,
+           spread: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Step 2b per image of (B,H,W), given each frame's median and spread after step 2: minus the
+    plane through the sides' lower quartiles, where that makes the frame a tenth flatter (the
+    reference's `level`, the same float32 operations). Returns the images with their frames'
+    median and spread, updated where levelled."""
     _, h, w = x.shape
-    if h < 3 or w < 3:
-        return x
     # Only images whose frame has any spread can get flatter; clean training images have none,
-    # so the hot path pays for one frame spread per batch and nothing else.
-    before = _frame_spread(x)
-    rows = torch.nonzero(before > 0).flatten()
-    if len(rows) == 0:
-        return x
+    # so the hot path pays nothing more than step 3 already did.
+    rows = torch.nonzero(spread > 0).flatten()
+    if h < 3 or w < 3 or len(rows) == 0:
+        return x, background, spread
     v, b = x[rows], len(rows)
     gx = (_lower_quartile(v[:, :, -1]) - _lower_quartile(v[:, :, 0])) / (w - 1)
     gy = (_lower_quartile(v[:, -1, :]) - _lower_quartile(v[:, 0, :])) / (h - 1)
@@ -56,20 +56,19 @@ def _level(x: torch.Tensor) -> torch.Tensor:
     dy = torch.arange(h, dtype=torch.float32) - torch.tensor((h - 1) / 2, dtype=torch.float32)
     tilt = (gx.view(b, 1, 1) * dx.view(1, 1, w)) + (gy.view(b, 1, 1) * dy.view(1, h, 1))
     leveled = v - tilt
-    flatter = _frame_spread(leveled) < 0.9 * before[rows]
-    x = x.clone()
+    leveled_background = _border_median(leveled)
+    leveled_spread = _border_spread(leveled, leveled_background)
+    flatter = leveled_spread < 0.9 * spread[rows]
+    x, background, spread = x.clone(), background.clone(), spread.clone()
     x[rows] = torch.where(flatter.view(b, 1, 1), leveled, v)
-    return x
+    background[rows] = torch.where(flatter, leveled_background, background[rows])
+    spread[rows] = torch.where(flatter, leveled_spread, spread[rows])
+    return x, background, spread
 
 
 def _lower_quartile(values: torch.Tensor) -> torch.Tensor:
     """(B, N) → (B,) the value at 0-based position (N - 1) // 4 of each sorted row."""
     return torch.sort(values, dim=1).values[:, (values.shape[1] - 1) // 4]
-
-
-def _frame_spread(x: torch.Tensor) -> torch.Tensor:
-    """(B,H,W) → (B,) median absolute deviation of the frame around its own median."""
-    return _border_spread(x, _border_median(x))
 
 
 def _round(v: torch.Tensor) -> torch.Tensor:
@@ -112,12 +111,12 @@ def preprocess_batch(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     b = x.shape[0]
     invert = _border_median(x) > 0.5
     x = torch.where(invert.view(b, 1, 1), 1 - x, x)
-    x = _level(x)
     background = _border_median(x)
+    x, background, spread = _level(x, background, _border_spread(x, background))
     peak = x.flatten(1).max(dim=1).values
     valid = (peak - background) >= 0.1
     contrast = peak - background
-    floor = torch.maximum(0.15 * contrast, torch.minimum(7.5 * _border_spread(x, background), 0.5 * contrast))
+    floor = torch.maximum(0.15 * contrast, torch.minimum(7.5 * spread, 0.5 * contrast))
     low = background + floor
     denom = torch.where(valid, peak - low, torch.ones_like(peak))
     x = ((x - low.view(b, 1, 1)) / denom.view(b, 1, 1)).clamp(0, 1)

@@ -85,11 +85,17 @@ def cached_scribble_val(runs: str) -> np.ndarray:
     return load_scribbles(runs)[1]
 
 
+def held_out_data(meta: dict, mnist: str, quickdraw: str, with_test: bool = False) -> RawData:
+    """The data split as a run split it: its seed and held-back count carve the images it was
+    judged on in training."""
+    return load_all(mnist, quickdraw, seed=meta.get("seed", 1), mnist_val=mnist_val_size(meta), with_test=with_test)
+
+
 def held_out_splits(meta: dict, mnist: str, quickdraw: str, runs: str,
                     with_test: bool = False) -> tuple[RawData, dict]:
-    """A run's own held-out data and selection splits: its seed and held-back count carve the
-    images it was judged on in training; the generated scribbles are the ones cached in `runs`."""
-    raw = load_all(mnist, quickdraw, seed=meta.get("seed", 1), mnist_val=mnist_val_size(meta), with_test=with_test)
+    """A run's own held-out data and selection splits; the generated scribbles are the ones
+    cached in `runs`."""
+    raw = held_out_data(meta, mnist, quickdraw, with_test=with_test)
     return raw, eval_splits(raw, cached_scribble_val(runs))
 
 

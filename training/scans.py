@@ -2,10 +2,12 @@
 
 Each MNIST test digit is turned into what a scanner or a phone gives: upscaled 4x
 (bilinear), dark ink on light paper with a random shade and a light gradient, Gaussian
-grain, optionally JPEG-compressed as a grey image; then run through the preprocessing
-(docs/preprocessing.md, the batched twin the training uses) and the model. The table shows accuracy and the
-share read as scribble per condition, next to the clean digits. A measurement of the
-shipped model only, like `evaluate`; nothing is chosen with it.
+grain, shadows, optionally JPEG-compressed as a grey image or cropped tight to the ink; then
+run through the preprocessing (docs/preprocessing.md, the batched twin the training uses) and
+the model. The table shows accuracy and the share read as scribble per condition, next to the
+clean digits. On MNIST test it measures the shipped model, like `evaluate`. To compare
+preprocessing variants, `--validation` scans instead the digits a run held back (the previous
+shipped model, S, held back 5,000), so nothing is chosen with the test set.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ import torch
 from PIL import Image
 
 from . import SCRIBBLE
-from .common import mnist_val_size, predict, preprocess_set
-from .datasets import DEFAULT_MNIST, DEFAULT_QUICKDRAW, load_all, read_idx
+from .common import held_out_data, mnist_val_size, predict, preprocess_set
+from .datasets import DEFAULT_MNIST, DEFAULT_QUICKDRAW, read_idx
 from .export import load_model
 
 # (label, scan options): grain is a standard deviation, quality a JPEG quality. A shadow of s
@@ -93,7 +95,7 @@ def main(argv=None):
     p.add_argument("--mnist", default=DEFAULT_MNIST)
     p.add_argument("--quickdraw", default=DEFAULT_QUICKDRAW, help="read with --validation, which loads "
                    "the run's splits the way training did")
-    p.add_argument("--count", type=int, default=10000, help="MNIST test digits per condition (the first N)")
+    p.add_argument("--count", type=int, default=10000, help="digits per condition (the first N)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--validation", action="store_true",
                    help="scan the MNIST validation digits the model's training run held back (from its "
@@ -104,11 +106,9 @@ def main(argv=None):
     model, manifest = load_model(a.models)
     mean, std = manifest["normalization"]["mean"], manifest["normalization"]["std"]
     if a.validation:
-        held_back = mnist_val_size(manifest["training"])
-        if not held_back:
+        if not mnist_val_size(manifest["training"]):
             raise SystemExit(f"{a.models}: its run held back no MNIST validation digits")
-        raw = load_all(a.mnist, a.quickdraw, seed=manifest["training"].get("seed", 1), mnist_val=held_back,
-                       with_test=False)
+        raw = held_out_data(manifest["training"], a.mnist, a.quickdraw)
         x, y = raw.val_x[:a.count], raw.val_y[:a.count].astype(np.int64)
     else:
         x = read_idx(os.path.join(a.mnist, "t10k-images-idx3-ubyte.gz"))[:a.count]

@@ -55,7 +55,8 @@ public func glyphs(from image: DecodedImage, mode: GlyphMode) throws(ImagingErro
         // (ink bright) on the levelled paper, which is flat wherever the glyph sat. Levelled
         // values are shifted so that paper is 0: a levelled paper shade just past 0.5 would
         // otherwise make step 2 invert the crop.
-        let (source, fill) = paper.isLevelled ? (paper.image, paper.background) : (grey, Preprocessor.borderMedian(grey))
+        let (source, fill) =
+            paper.isLevelled ? (paper.image, paper.background) : (grey, Preprocessor.borderMedian(grey))
         let map = Segmentation.components(of: ink)
         var result: [PreparedGlyph] = []
         for region in try Segmentation.regions(of: map) {

@@ -78,6 +78,8 @@ extension Preprocessor {
         guard before > 0, let tilt = paperTilt(image, invert: invert), !tilt.isFlat else { return nil }
         let w = image.width, h = image.height
         let columnTerms = (0..<w).map(tilt.columnTerm)
+        // The frame's levelled values, with exactly the operations of `Levelling.readRow` (the
+        // fused and the step-by-step paths must agree bit for bit: FusedPipelineTests).
         func levelled(_ x: Int, _ y: Int) -> Float {
             (invert ? 1 - image[x, y] : image[x, y]) - (columnTerms[x] + tilt.rowTerm(y))
         }

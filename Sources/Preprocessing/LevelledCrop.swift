@@ -53,7 +53,9 @@ extension Preprocessor {
 
     /// `peaks[i] = max(peaks[i], values[i])`, eight lanes at a time (max is exact, so this is
     /// the sequential answer).
-    private static func raise(_ peaks: UnsafeMutableBufferPointer<Float>, toAtLeast values: UnsafeBufferPointer<Float>) {
+    private static func raise(
+        _ peaks: UnsafeMutableBufferPointer<Float>, toAtLeast values: UnsafeBufferPointer<Float>
+    ) {
         guard let target = peaks.baseAddress, let source = values.baseAddress else { return }
         let count = min(peaks.count, values.count), whole = count / 8 * 8
         var i = 0

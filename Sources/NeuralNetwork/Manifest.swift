@@ -20,6 +20,13 @@ public struct Manifest: Decodable, Sendable {
     public var version: String
     public var weights: String
     public var classes: [String]
+    /// The open-set reject, as written; `RejectionRule` checks its meaning. Absent in older manifests.
+    public struct Rejection: Decodable, Sendable {
+        public var score: String
+        public var threshold: Double
+        public var temperature: Double?
+    }
+
     public var input: Input
     public var normalization: Normalization
     public var layers: [LayerSpec]
@@ -27,9 +34,10 @@ public struct Manifest: Decodable, Sendable {
     public var flopsPerGlyph: Int?
     /// Accuracy figures the training run measured, by name. Non-numeric entries are dropped.
     public var metrics: [String: Double]
+    public var rejection: Rejection?
 
     enum CodingKeys: String, CodingKey {
-        case format, name, version, weights, classes, input, normalization, layers, parameters, metrics
+        case format, name, version, weights, classes, input, normalization, layers, parameters, metrics, rejection
         case flopsPerGlyph = "flops_per_glyph"
     }
 
@@ -47,6 +55,7 @@ public struct Manifest: Decodable, Sendable {
         flopsPerGlyph = try c.decodeIfPresent(Int.self, forKey: .flopsPerGlyph)
         let loose = try c.decodeIfPresent([String: LooseNumber].self, forKey: .metrics) ?? [:]
         metrics = loose.compactMapValues(\.value)
+        rejection = try c.decodeIfPresent(Rejection.self, forKey: .rejection)
     }
 }
 

@@ -11,6 +11,8 @@ public final class Model: Sendable {
     let maxActivation: Int
     /// Largest GEMM depth (rows of an im2col panel).
     let maxDepth: Int
+    /// The manifest's open-set reject; nil when it has none (nothing is rejected).
+    public let rejection: RejectionRule?
     /// The compiled kernels the steps are packed for and run on.
     public let kernelChoice: KernelChoice
     var kernels: any KernelSet.Type { kernelChoice.kernels }
@@ -66,6 +68,7 @@ public final class Model: Sendable {
         guard manifest.normalization.std > 0, manifest.normalization.std.isFinite, manifest.normalization.mean.isFinite else {
             throw .manifest("normalization std must be positive and finite")
         }
+        let rejection = try manifest.rejection.map { (spec) throws(ModelError) in try RejectionRule(spec, classes: manifest.classes) }
         let tensors = try SafeTensors(bytes: weights)
         var planner = LayerPlanner(weights: tensors, input: .spatial(channels: input.channels, height: input.height, width: input.width),
                                    kernels: choice.kernels)
@@ -79,6 +82,7 @@ public final class Model: Sendable {
             throw .classCount(classes: manifest.classes.count, outputs: last.outFeatures)
         }
         self.manifest = manifest
+        self.rejection = rejection
         self.kernelChoice = choice
         self.steps = planner.finalSteps(winograd: winograd)
         var elements = input.channels * input.height * input.width

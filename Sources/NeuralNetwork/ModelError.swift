@@ -10,6 +10,8 @@ public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
     case tensorShape(tensor: String, layer: String, expected: [Int], actual: [Int])
     case layer(name: String, reason: String)
     case classCount(classes: Int, outputs: Int)
+    /// The `rejection` block is malformed; `field` is its path in the manifest.
+    case rejection(field: String, reason: String)
     /// The requested kernel set is unknown or not supported by this CPU.
     case kernels(String)
 
@@ -33,6 +35,8 @@ public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
             return "layer '\(name)': \(reason)"
         case .classCount(let classes, let outputs):
             return "the manifest lists \(classes) classes but the last layer has \(outputs) outputs"
+        case .rejection(let field, let reason):
+            return "invalid model manifest: '\(field)' \(reason)"
         case .kernels(let reason):
             return "kernel set: \(reason)"
         }

@@ -9,6 +9,8 @@ struct TestModel {
     var input: (channels: Int, height: Int, width: Int)
     var layers: [[String: Any]] = []
     var tensors: [(name: String, shape: [Int], values: [Float])] = []
+    /// Further top-level manifest fields (e.g. `rejection`), written as they are.
+    var extra: [String: Any] = [:]
 
     init(classes: Int, channels: Int = 1, height: Int, width: Int) {
         self.classes = (0 ..< classes).map { "c\($0)" }
@@ -73,6 +75,7 @@ struct TestModel {
          "input": ["channels": input.channels, "height": input.height, "width": input.width],
          "normalization": ["mean": 0.5, "std": 0.25], "layers": layers,
          "parameters": 0, "flops_per_glyph": 0, "metrics": ["accuracy": 0.5, "note": "text"]]
+            .merging(extra) { _, added in added }
     }
 
     var manifestJSON: Data {

@@ -27,13 +27,13 @@ public final class InferencePool: Sendable {
     }
 
     /// Classifies normalized inputs (each `model.inputSize` floats); returns
-    /// per-glyph probabilities in the order given, plus queue and inference times.
+    /// per-glyph logits in the order given, plus queue and inference times.
     public func classify(_ inputs: [[Float]]) async throws(PoolError) -> PoolResult {
         let inputSize = model.inputSize
         for (index, input) in inputs.enumerated() where input.count != inputSize {
             throw .invalidInput("glyph \(index) has \(input.count) values, expected \(inputSize)")
         }
-        guard !inputs.isEmpty else { return PoolResult(probabilities: [], queueWait: .zero, inference: .zero) }
+        guard !inputs.isEmpty else { return PoolResult(logits: [], queueWait: .zero, inference: .zero) }
         let core = self.core
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<PoolResult, PoolError>, Never>) in
             core.condition.lock()

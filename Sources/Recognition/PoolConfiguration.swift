@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNetwork
 
 /// How the inference pool is sized and how it batches.
 public struct PoolConfiguration: Sendable, Equatable {
@@ -59,12 +60,16 @@ public enum PoolError: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// The answer to one `classify` call, glyphs in the order they were given.
 public struct PoolResult: Sendable {
-    /// Softmax of each glyph's logits, in the model's class order.
-    public var probabilities: [[Float]]
+    /// Each glyph's logits, in the model's class order, as the network produced them.
+    public var logits: [[Float]]
     /// From submission until the first of the request's glyphs started running.
     public var queueWait: Duration
     /// From the first of its glyphs starting to the last finishing.
     public var inference: Duration
+
+    /// Softmax of each glyph's logits: the one place probabilities are derived from them.
+    /// Computed on every access, on the caller's task rather than under the pool's lock.
+    public var probabilities: [[Float]] { logits.map { softmax($0) } }
 }
 
 /// A cheap snapshot of the pool's counters (for /metrics and tests).

@@ -141,10 +141,10 @@ final class PoolCore: @unchecked Sendable {
             completedGlyphs += count
             for (slot, item) in batch.enumerated() {
                 let request = item.request
-                request.probabilities[item.index] = softmax(logits[slot * classes ..< (slot + 1) * classes])
+                request.logits[item.index] = Array(logits[slot * classes ..< (slot + 1) * classes])
                 request.remaining -= 1
                 if request.remaining == 0, let first = request.firstStart {
-                    let result = PoolResult(probabilities: request.probabilities, queueWait: first - request.enqueued,
+                    let result = PoolResult(logits: request.logits, queueWait: first - request.enqueued,
                                             inference: end - first)
                     if let resumption = request.finish(.success(result)) { resumptions.append(resumption) }
                 }

@@ -9,7 +9,7 @@ final class PendingRequest: @unchecked Sendable {
     let enqueued: ContinuousClock.Instant
     let deadline: ContinuousClock.Instant
     private let continuation: CheckedContinuation<Result<PoolResult, PoolError>, Never>
-    var probabilities: [[Float]]
+    var logits: [[Float]]
     var remaining: Int
     var firstStart: ContinuousClock.Instant?
     /// Set once the continuation has been resumed; later items of this request are dropped.
@@ -21,7 +21,7 @@ final class PendingRequest: @unchecked Sendable {
         self.enqueued = now
         self.deadline = now + deadline
         self.continuation = continuation
-        self.probabilities = Array(repeating: [], count: inputs.count)
+        self.logits = Array(repeating: [], count: inputs.count)
         self.remaining = inputs.count
     }
 

@@ -21,14 +21,14 @@ enum RecognitionJSON {
     ) -> String {
         let headline = result.headline
         var out = "{"
-        out += "\"label\":\(JSON.quote(headline.best.label)),\"confidence\":\(number(headline.best.confidence)),"
+        out += verdict(headline) + ","
         out += "\"top\":\(ranking(headline, top: top)),"
-        out += "\"text\":\(JSON.quote(result.glyphs.map { symbol($0.best.label) }.joined())),"
+        out += "\"text\":\(JSON.quote(result.glyphs.map { symbol($0.answer.label) }.joined())),"
         out += "\"glyphs\":["
         for (index, glyph) in result.glyphs.enumerated() {
             if index > 0 { out += "," }
             let box = glyph.box
-            out += "{\"label\":\(JSON.quote(glyph.best.label)),\"confidence\":\(number(glyph.best.confidence)),"
+            out += "{" + verdict(glyph) + ","
             out += "\"box\":{\"x\":\(number(box.x)),\"y\":\(number(box.y)),"
             out += "\"width\":\(number(box.width)),\"height\":\(number(box.height))},"
             out += "\"top\":\(ranking(glyph, top: top))"
@@ -45,6 +45,14 @@ enum RecognitionJSON {
         return out + "}"
     }
 
+    /// `label`, `confidence` and `decision`: what the glyph reads as, after the rejection rule.
+    static func verdict(_ glyph: RecognizedGlyph) -> String {
+        let answer = glyph.answer
+        return "\"label\":\(JSON.quote(answer.label)),\"confidence\":\(number(answer.confidence)),"
+            + "\"decision\":\(JSON.quote(glyph.decision.rawValue))"
+    }
+
+    /// The network's raw ranking, so that a rejected glyph still shows what it resembled.
     static func ranking(_ glyph: RecognizedGlyph, top: Int) -> String {
         "[" + glyph.ranking.prefix(top).map {
             "{\"label\":\(JSON.quote($0.label)),\"confidence\":\(number($0.confidence))}"

@@ -96,13 +96,18 @@ struct RecognitionRoutes: Sendable {
         let metrics = manifest.metrics.sorted { $0.key < $1.key }
             .map { "\(JSON.quote($0.key)):\(RecognitionJSON.number($0.value))" }.joined(separator: ",")
         let input = manifest.input
+        // Absent when the manifest has no rejection block: nothing is rejected then.
+        let rejection = model.rejection.map {
+            ",\"rejection\":{\"score\":\(JSON.quote($0.score.rawValue)),\"threshold\":\(RecognitionJSON.number($0.threshold)),"
+                + "\"temperature\":\(RecognitionJSON.number($0.temperature))}"
+        } ?? ""
         return .json(
             "{\"name\":\(JSON.quote(model.name)),\"version\":\(JSON.quote(model.version)),"
                 + "\"classes\":[\(classes)],"
                 + "\"input\":{\"channels\":\(input.channels),\"height\":\(input.height),\"width\":\(input.width)},"
                 + "\"parameters\":\(model.parameterCount),\"flops_per_glyph\":\(model.flopsPerGlyph),"
                 + "\"kernels\":\(JSON.quote(model.kernelChoice.rawValue)),"
-                + "\"metrics\":{\(metrics)}}"
+                + "\"metrics\":{\(metrics)}\(rejection)}"
         )
     }
 

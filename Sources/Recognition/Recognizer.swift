@@ -33,14 +33,32 @@ public struct RankedLabel: Sendable, Equatable {
     public var confidence: Float
 }
 
+/// Whether a glyph's label is the network's top class or the manifest's rejection rule
+/// overrode it (docs/model-format.md, "Rejection").
+public enum GlyphDecision: String, Sendable, Equatable {
+    case classified
+    case rejected
+}
+
 public struct RecognizedGlyph: Sendable {
     public var box: GlyphBox
-    /// Every class, most probable first.
+    /// Every class, most probable first: the network's raw ranking, whatever the decision.
     public var ranking: [RankedLabel]
+    public var decision: GlyphDecision
     /// The un-normalized 28x28 model input, for debug previews.
     public var input: PreparedGlyph
 
+    /// The network's top class (for a rejected glyph, what it resembled most).
     public var best: RankedLabel { ranking[0] }
+
+    /// What the glyph reads as. A rejected glyph reads as `scribble`, as sure as the
+    /// probability mass outside its top class: with a `max_probability` score, 1 − the score.
+    public var answer: RankedLabel {
+        switch decision {
+        case .classified: return best
+        case .rejected: return RankedLabel(label: RejectionRule.rejectedLabel, confidence: max(0, 1 - best.confidence))
+        }
+    }
 }
 
 /// Milliseconds spent in each stage of one request.
@@ -58,7 +76,7 @@ public struct RecognitionResult: Sendable {
 
     /// The whole input's answer in single mode, the most confident glyph's in multi mode.
     public var headline: RecognizedGlyph {
-        glyphs.max { $0.best.confidence < $1.best.confidence } ?? glyphs[0]
+        glyphs.max { $0.answer.confidence < $1.answer.confidence } ?? glyphs[0]
     }
 }
 
@@ -121,11 +139,17 @@ public struct Recognizer: Sendable {
         timings.queue = result.queueWait.milliseconds
         timings.inference = result.inference.milliseconds
         let classes = model.classes
-        let glyphs = zip(prepared, result.probabilities).map { glyph, probabilities in
+        let rule = model.rejection
+        let glyphs = zip(prepared, zip(result.logits, result.probabilities)).map { glyph, scores in
+            let (logits, probabilities) = scores
             let ranking = probabilities.enumerated()
                 .map { RankedLabel(label: classes[$0.offset], confidence: $0.element) }
                 .sorted { $0.confidence > $1.confidence }
-            return RecognizedGlyph(box: glyph.box, ranking: ranking, input: glyph)
+            let decision: GlyphDecision = switch rule?.decide(logits) {
+            case .rejected: .rejected
+            case .classified, nil: .classified
+            }
+            return RecognizedGlyph(box: glyph.box, ranking: ranking, decision: decision, input: glyph)
         }
         return RecognitionResult(glyphs: glyphs, timings: timings)
     }

@@ -97,7 +97,9 @@ export class ResultsView {
       this.#reading.hidden = false;
     } else {
       this.#setVerdict(answer.label === "scribble" ? "scribble" : symbolFor(answer.label), answer.label === "scribble");
-      this.#caption.textContent = answer.label === "scribble"
+      this.#caption.textContent = isRejected(answer)
+        ? `Not a digit, star or smiley (${rejectionNote(answer)})`
+        : answer.label === "scribble"
         ? `Not a digit, star or smiley: looks like a scribble (${formatPercent(answer.confidence)} sure)`
         : answer.confidence < UNSURE
           ? `Perhaps ${spokenName(answer.label)}, but only ${formatPercent(answer.confidence)} sure`
@@ -112,6 +114,7 @@ export class ResultsView {
     this.#answers++;
     this.#panel.dataset.answers = String(this.#answers);
     this.#panel.dataset.label = answer.label;
+    this.#panel.dataset.decision = isRejected(answer) ? "rejected" : "classified";
     this.#panel.dataset.text = answer.text;
     this.#panel.dataset.mode = mode;
     // What the answer describes ("2 strokes", "image"): lets a reader (or a test) tell a stale answer from the latest.
@@ -188,8 +191,10 @@ export class ResultsView {
       button.type = "button";
       button.className = "glyph-chip";
       button.setAttribute("aria-pressed", index === selected ? "true" : "false");
-      button.setAttribute("aria-label",
-        `Glyph ${index + 1}: ${spokenName(glyph.label)}, ${formatPercent(glyph.confidence)} sure. Show its details.`);
+      button.dataset.decision = isRejected(glyph) ? "rejected" : "classified";
+      button.setAttribute("aria-label", isRejected(glyph)
+        ? `Glyph ${index + 1}: not a digit, star or smiley (${rejectionNote(glyph)}). Show its details.`
+        : `Glyph ${index + 1}: ${spokenName(glyph.label)}, ${formatPercent(glyph.confidence)} sure. Show its details.`);
       if (typeof glyph.preview === "string" && glyph.preview.startsWith("data:image/")) {
         const img = document.createElement("img");
         img.className = "pixelated";
@@ -228,7 +233,21 @@ function spokenAnswer(answer, mode) {
       : g.label === "smiley" ? "smiley" : g.label));
     return `Read ${answer.glyphs.length === 1 ? "one glyph" : `${answer.glyphs.length} glyphs`}: ${words.join(", ")}.`;
   }
+  if (isRejected(answer)) return `Not a digit, star or smiley (${rejectionNote(answer)}).`;
   return `Recognised ${spokenName(answer.label)}, ${formatPercent(answer.confidence).replace(" %", " percent")} sure.`;
+}
+
+/** The model's calibrated reject read it as scribble (see the API's `decision`); older servers never say so. */
+function isRejected(answer) {
+  return answer.decision === "rejected";
+}
+
+/** Why a rejected glyph reads as scribble: `top` is still the network's ranking, so its first entry is what it resembled. */
+function rejectionNote(glyph) {
+  const resembled = glyph.top?.[0]?.label;
+  return typeof resembled === "string" && resembled !== "scribble"
+    ? `rejected: it looked most like ${spokenName(resembled)}, but not enough`
+    : "rejected: not sure enough what it was";
 }
 
 function describeTimings(answer) {

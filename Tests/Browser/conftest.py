@@ -71,13 +71,33 @@ def base_url():
         wait_ready(url, None)
         yield url
         return
+    yield from serve()
 
+
+@pytest.fixture(scope="session")
+def rejecting_base_url(tmp_path_factory):
+    """A second server whose model copy carries a rejection threshold no digit reaches, so every
+    digit drawn is rejected: a copy of the shipped manifest beside a link to the shipped weights."""
+    if os.environ.get("OCR_SERVER_URL"):
+        pytest.skip("needs a server this test starts with its own model manifest")
+    shipped = ROOT / "Models" / "glyphnet.json"
+    manifest = json.loads(shipped.read_text())
+    manifest["rejection"] = {"score": "max_probability", "threshold": 1.5, "temperature": 1.0}
+    folder = tmp_path_factory.mktemp("rejecting-model")
+    (folder / manifest["weights"]).symlink_to(shipped.parent / manifest["weights"])
+    (folder / "glyphnet.json").write_text(json.dumps(manifest))
+    yield from serve("--model", str(folder / "glyphnet.json"))
+
+
+def serve(*arguments: str):
+    """Starts the server binary on a free port, yields its URL once ready, and stops it."""
     binary = server_binary()
     if not binary.exists():
         pytest.fail(f"{binary} does not exist: build it first with `swift build -c release`")
     port = free_port()
     log = tempfile.TemporaryFile()
-    process = subprocess.Popen([str(binary), "--port", str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen([str(binary), "--port", str(port), *arguments], cwd=ROOT, stdout=log,
+                               stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_ready(url, process)

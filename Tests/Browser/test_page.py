@@ -141,6 +141,22 @@ def test_drawing_a_seven_is_read_as_seven(driver, base_url):
     WebDriverWait(driver, 5).until(lambda d: "digit 7" in announcer.get_attribute("textContent"))
 
 
+def test_a_rejected_digit_says_what_it_looked_like(driver, rejecting_base_url):
+    open_page(driver, rejecting_base_url)
+    draw(driver, load_fixture("seven")["strokes"])
+    answer = wait_for_answer(driver, 0, "2 strokes")
+    assert answer["label"] == "scribble"
+    assert driver.find_element(By.ID, "result").get_attribute("data-decision") == "rejected"
+    assert driver.find_element(By.ID, "verdict-label").text == "scribble"
+    caption = "Not a digit, star or smiley (rejected: it looked most like the digit 7, but not enough)"
+    assert driver.find_element(By.ID, "verdict-caption").text == caption
+    # The bars are the network's ranking, so the 7 it resembled still leads them.
+    bars = bar_values(driver)
+    assert max(bars, key=bars.get) == "7"
+    announcer = driver.find_element(By.ID, "announcer")
+    WebDriverWait(driver, 5).until(lambda d: "looked most like the digit 7" in announcer.get_attribute("textContent"))
+
+
 def test_drawing_a_star_with_a_finger_is_read_as_star(driver, base_url):
     open_page(driver, base_url)
     draw(driver, load_fixture("star")["strokes"], pointer=interaction.POINTER_TOUCH)

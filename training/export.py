@@ -73,7 +73,9 @@ def model_version(meta: dict, weights_path: str) -> str:
     return f"{meta.get('date', 'undated')}-{digest}"
 
 
-def write_model(model: GlyphNet, mean: float, std: float, meta: dict, out: str, metrics: dict | None = None) -> dict:
+def write_model(model: GlyphNet, mean: float, std: float, meta: dict, out: str, metrics: dict | None = None,
+                rejection: dict | None = None) -> dict:
+    """Write the weights and the manifest; `rejection` is the calibrated rule (rejection.py)."""
     os.makedirs(out, exist_ok=True)
     weights = os.path.join(out, f"{NAME}.safetensors")
     write_safetensors(model.named_state(), weights, {"format": "pt"})
@@ -87,9 +89,11 @@ def write_model(model: GlyphNet, mean: float, std: float, meta: dict, out: str, 
         "flops_per_glyph": flops_per_glyph(model.layers),
         "metrics": metrics or {f"{k}_accuracy": round(v, 5) for k, v in meta.get("validation", {}).items()},
         "training": {k: meta[k] for k in ("date", "seconds", "data", "seed", "mnist_validation", "epochs",
-                                                  "best_epoch", "selection", "soup")
+                                                  "recipe")
                      if k in meta},
     }
+    if rejection:
+        manifest["rejection"] = rejection
     with open(os.path.join(out, f"{NAME}.json"), "w") as f:
         json.dump(manifest, f, indent=2)
         f.write("\n")
@@ -131,8 +135,9 @@ def main(argv=None):
         model = GlyphNet(ck.get("layers"))  # checkpoints before "layers" was stored hold the default shape
         model.load_state_dict(ck["state"])
         old = os.path.join(a.models, f"{NAME}.json")
-        metrics = json.load(open(old)).get("metrics") if os.path.exists(old) else None
-        write_model(model.eval(), ck["mean"], ck["std"], ck["meta"], a.models, metrics)
+        previous = json.load(open(old)) if os.path.exists(old) else {}
+        write_model(model.eval(), ck["mean"], ck["std"], ck["meta"], a.models, previous.get("metrics"),
+                    ck.get("rejection", previous.get("rejection")))
     model, manifest = load_model(a.models)
     diff = export_onnx(model, os.path.join(a.models, f"{NAME}.onnx"))
     print(f"onnx: max |onnxruntime - pytorch| = {diff:.2e}")

@@ -71,6 +71,13 @@ import NeuralNetwork
             #expect(zip(got, want).allSatisfy { abs($0 - $1) <= 1e-6 })
             #expect(abs(got.reduce(0, +) - 1) < 1e-5)
         }
+        // The logits come back as the engine computed them (batched), and the probabilities are their softmax.
+        #expect(result.logits.count == 10)
+        for (got, glyph) in zip(result.logits, glyphs) {
+            let want = try InferenceSession(model: model, maxBatch: 1).logits([glyph])[0]
+            #expect(zip(got, want).allSatisfy { abs($0 - $1) <= 1e-5 })
+        }
+        #expect(result.probabilities == result.logits.map { softmax($0) })
         #expect(result.queueWait >= .zero)
         #expect(result.inference > .zero)
         await pool.shutdown(drainTimeout: .seconds(5))

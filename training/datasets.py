@@ -114,7 +114,8 @@ def load_all(mnist_dir: str, quickdraw_dir: str, seed: int = 0, mnist_val: int =
         if limit:
             arr = arr[:limit]
         arr = arr.reshape(-1, 28, 28)
-        a, b = split_indices(len(arr), doodle_val, seed + 1)
+        # At most half of a small file goes to validation, so its class still trains.
+        a, b = split_indices(len(arr), min(doodle_val, len(arr) // 2), seed + 1)
         dtrain[name], dval[name] = arr[a], arr[b]
     return RawData(tx[tr], ty[tr].astype(np.int64), tx[va], ty[va].astype(np.int64),
                    ex, ey.astype(np.int64), dtrain, dval)

@@ -95,7 +95,7 @@ def write_model(model: GlyphNet, mean: float, std: float, meta: dict, out: str, 
     if rejection:
         manifest["rejection"] = rejection
     with open(os.path.join(out, f"{NAME}.json"), "w") as f:
-        json.dump(manifest, f, indent=2)
+        json.dump(manifest, f, indent=2, allow_nan=False)  # the service reads strict JSON
         f.write("\n")
     return manifest
 

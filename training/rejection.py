@@ -67,7 +67,10 @@ def calibrate(known: dict, unseen: dict, kinds=SCORES) -> tuple[dict, list]:
             s = np.sort(score(z[ok], kind))
             budget = MNIST_REJECT_BUDGET if name.startswith("mnist") else DOODLE_REJECT_BUDGET
             # Largest threshold that rejects at most `budget` of the split: the score at that rank.
-            budget_thresholds.append(s[int(np.floor(budget * len(y)))] if len(s) else np.inf)
+            if len(s):
+                budget_thresholds.append(s[int(np.floor(budget * len(y)))])
+        if not budget_thresholds:
+            raise ValueError("no correctly answered known-class validation image to calibrate on")
         t = float(min(budget_thresholds))
         rule = {"score": kind, "threshold": t, "temperature": 1.0}
         row = {"score": kind, "threshold": t}

@@ -134,6 +134,8 @@ def train_loop(model, pools, mean, std, epochs, per_class, batch, lr, seed, labe
             ema.updates = ck["ema_updates"]
         rng.bit_generator.state = ck["rng"]
         gen.set_state(ck["gen"])
+        if "torch_rng" in ck:  # dropout draws from the global generator
+            torch.set_rng_state(ck["torch_rng"])
         start = ck["epoch"]
         print(f"[{label}] resuming after epoch {start}", flush=True)
     prog = Progress(steps_per_epoch * epochs, label, start * steps_per_epoch)
@@ -152,15 +154,16 @@ def train_loop(model, pools, mean, std, epochs, per_class, batch, lr, seed, labe
                 ema.update(model)
             run_loss, n = run_loss + loss.item(), n + 1
             prog.step(f"epoch {epoch + 1}/{epochs} loss {run_loss / n:.4f}")
-        if on_epoch:
-            on_epoch(epoch, run_loss / max(n, 1))
         if checkpoint:
             torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
                         "ema": ema.model.state_dict() if ema is not None else None,
                         "ema_updates": ema.updates if ema is not None else 0,
-                        "rng": rng.bit_generator.state, "gen": gen.get_state(), "epoch": epoch + 1},
+                        "rng": rng.bit_generator.state, "gen": gen.get_state(), "torch_rng": torch.get_rng_state(),
+                        "epoch": epoch + 1},
                        checkpoint + ".tmp")
             os.replace(checkpoint + ".tmp", checkpoint)
+        if on_epoch:
+            on_epoch(epoch, run_loss / max(n, 1))
 
 
 class Judge:

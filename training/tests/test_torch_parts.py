@@ -131,7 +131,7 @@ def test_light_share_of_augmentation_distorts_less():
 
 
 def test_class_draws_weight_the_named_classes():
-    from training.train import balanced_batches, class_draws
+    from training.batches import balanced_batches, class_draws
     draws = class_draws(3, 10, {2: 1.5})
     assert draws == [10, 10, 15]
     pools = [np.full((4, 28, 28), c, np.float32) for c in range(3)]
@@ -265,7 +265,7 @@ def test_weight_average_moves_by_one_minus_decay():
     assert torch.allclose(fresh.model[0].weight, (2 / 11) * w0 + (9 / 11) * m[0].weight, atol=1e-6)
 
 
-def test_train_loop_with_mild_weights_and_weight_average():
+def test_train_loop_with_class_weights_and_weight_average():
     from training.train import WeightAverage, train_loop
     from training.augment import AugmentConfig
     pools = [generate(6, seed=s)[0] for s in range(3)]
@@ -273,10 +273,10 @@ def test_train_loop_with_mild_weights_and_weight_average():
     avg = WeightAverage(m, 0.99)
     seen = []
     train_loop(m, pools, 0.1, 0.3, epochs=2, per_class=8, batch=4, lr=1e-3, seed=0, label="t",
-               on_epoch=lambda e, loss: seen.append(avg.updates), weights={2: 1.0},
-               last_cfg=AugmentConfig(), last_epochs=1, last_weights={2: 0.5}, ema=avg)
-    # epoch 1: 8 + 8 + 8 = 24 samples = 6 batches; epoch 2 (scribble-like class halved): 20 = 5 batches
-    assert seen == [6, 11]
+               on_epoch=lambda e, loss: seen.append(avg.updates), weights={2: 1.5},
+               last_cfg=AugmentConfig(), last_epochs=1, ema=avg)
+    # each epoch: 8 + 8 + 12 = 28 samples = 7 batches
+    assert seen == [7, 14]
     assert not torch.equal(avg.model[0].weight, m[0].weight)
 
 
@@ -293,20 +293,6 @@ def test_untouched_clean_share_skips_thickness_and_tone():
     assert not torch.equal(run(p_crisp=1.0, p_paper=0.0), run(p_crisp=0.0, p_paper=1.0))
 
 
-def test_thickness_mix_dilate_two_gives_back_the_round_trips_lost_ink():
-    from training.stroke_weight import ink_ratios
-    from training.train import parse_args
-    # Strokes as the service renders them, a few pixels wide, preprocessed like the pools.
-    strokes = [[(0, 0), (10, 0), (3, 12)], [(5, 0), (5, 14)], [(0, 0), (8, 8), (0, 16)]]
-    imgs = torch.from_numpy(np.stack([preprocess(render_strokes([s])) for s in strokes] * 4))
-    erode, keep, dilate2, dilate3, dilate5 = (float(ink_ratios(imgs, c).median()) for c in range(5))
-    # Keeping the canvas image loses ink; the 2x2 dilation is the step between it and 3x3.
-    assert erode < keep < 0.95 < dilate2 < 1.1 < dilate3 < dilate5
-    assert parse_args(["--thickness", "0.1,0.2,0.3,0.3,0.1"]).thickness == (0.1, 0.2, 0.3, 0.3, 0.1)
-    with pytest.raises(SystemExit):
-        parse_args(["--thickness", "0.5,0.5,0.5,0,0"])
-
-
 def test_default_thickness_mix_draws_as_the_four_way_mix_did():
     # Runs before the 2x2 choice existed stay reproducible: a zero-probability category
     # leaves torch's draws for the others unchanged.
@@ -316,130 +302,6 @@ def test_default_thickness_mix_draws_as_the_four_way_mix_did():
     b = torch.multinomial(torch.tensor(AugmentConfig.thickness), 500, replacement=True,
                           generator=torch.Generator().manual_seed(7))
     assert torch.equal(torch.where(a >= 2, a + 1, a), b)
-
-
-def test_soup_averages_floats_and_keeps_only_ingredients_that_do_not_hurt():
-    from training.soup import average, greedy_soup
-    a = {"w": torch.tensor([0.8, 2.0]), "n": torch.tensor(5)}
-    b = {"w": torch.tensor([1.2, 4.0]), "n": torch.tensor(9)}
-    mean = average([a, b])
-    assert torch.allclose(mean["w"], torch.tensor([1.0, 3.0])) and int(mean["n"]) == 5
-    # Score: closeness of w[0] to 1. Alone: a -0.2, b -0.2, c -2 (ranked a, b, c).
-    c = {"w": torch.tensor([3.0, 0.0]), "n": torch.tensor(1)}
-    score = lambda s: -abs(float(s["w"][0]) - 1.0)
-    kept, best, own = greedy_soup([("c", c), ("a", a), ("b", b)], score)
-    # a+b averages to 1.0 (kept); a+b+c to 1.67 (worse: dropped).
-    assert kept == ["a", "b"] and abs(best) < 1e-6
-    assert own == {"c": -2.0, "a": score(a), "b": score(b)}
-
-
-def test_ensemble_probabilities_come_from_the_checkpoint(tmp_path):
-    from training.common import load_checkpoint, predict
-    from training.ensemble import probabilities
-    from training.model import GlyphNet
-    torch.manual_seed(0)
-    model = GlyphNet()
-    model.eval()
-    torch.save({"state": model.state_dict(), "mean": 0.1, "std": 0.3, "layers": model.layers},
-               tmp_path / "glyphnet.pt")
-    x = np.random.default_rng(0).random((5, 28, 28)).astype(np.float32)
-    got = probabilities(load_checkpoint(str(tmp_path)), {"s": (x, np.zeros(5, np.int64))})["s"]
-    z = predict(model, x, 0.1, 0.3)
-    assert np.allclose(got.sum(1), 1, atol=1e-5)
-    assert (got.argmax(1) == z.argmax(1)).all() and not np.allclose(got[0], got[0].mean())
-
-
-@pytest.mark.parametrize("threshold, kept", [(1.01, 6), (1 / 12, 0)])
-def test_rescreen_keeps_what_the_filters_pass_and_rewrites_only_the_training_cache(tmp_path, threshold, kept):
-    from types import SimpleNamespace
-
-    from training.train import rescreen_scribbles
-    rng = np.random.default_rng(0)
-    pools12 = [rng.integers(0, 255, (8, 28, 28), dtype=np.uint8) for _ in range(12)]
-    train = rng.random((6, 28, 28), dtype=np.float32)
-    val = rng.random((3, 28, 28), dtype=np.float32)
-    a = SimpleNamespace(filter_models=1, filter_batches=300, rescreen_batches=2, batch=12, lr=1e-3, seed=1,
-                        filter_threshold=threshold, runs=str(tmp_path))
-    out = rescreen_scribbles(a, pools12, 0.5, 0.3, train, val)
-    # The top of 12 probabilities is always at least 1/12 and never above 1.
-    assert len(out) == kept
-    cache = np.load(tmp_path / "scribbles.npz")
-    assert np.array_equal(cache["train"], out) and np.array_equal(cache["val"], val)
-    assert int(cache["rescreen_batches"]) == 2
-
-
-@pytest.mark.parametrize("option", ["--rescreen-batches", "--extra-scribbles"])
-def test_cache_options_need_a_cache(option):
-    from training.train import parse_args
-    with pytest.raises(SystemExit):
-        parse_args([option, "5"])
-    assert getattr(parse_args([option, "5", "--reuse-scribbles"]), option[2:].replace("-", "_")) == 5
-
-
-@pytest.mark.parametrize("name, kind", [("adamw", torch.optim.AdamW), ("sgd", torch.optim.SGD)])
-def test_optimizer_choice_and_decay_reach_the_optimizer(name, kind):
-    from training.train import make_optimizer, parse_args
-    a = parse_args(["--optimizer", name, "--weight-decay", "0.02", "--lr", "0.05"])
-    opt = make_optimizer(GlyphNet(), a.optimizer, a.lr, a.weight_decay)
-    assert type(opt) is kind
-    group = opt.param_groups[0]
-    assert group["weight_decay"] == 0.02 and group["lr"] == 0.05
-    if name == "sgd":
-        assert group["nesterov"] and group["momentum"] == 0.9
-
-
-def test_default_optimizer_is_the_one_earlier_runs_used():
-    from training.train import parse_args
-    a = parse_args([])
-    assert (a.optimizer, a.weight_decay) == ("adamw", 1e-4)
-
-
-def test_a_run_on_all_training_digits_keeps_its_last_epoch_and_records_it(tiny_data, tmp_path):
-    import json
-    from training.train import main
-    out = tmp_path / "out"
-    main(["--mnist", tiny_data[0], "--quickdraw", tiny_data[1], "--out", str(out), "--runs", str(tmp_path / "run"),
-          "--mnist-val", "0", "--select", "last", "--epochs", "2", "--per-class", "4", "--batch", "8",
-          "--scribbles", "40", "--scribbles-val", "20", "--filter-batches", "1", "--filter-threshold", "1.01",
-          "--mild-last", "1", "--threads", "1", "--limit", "40"])
-    record = torch.load(tmp_path / "run" / "glyphnet.pt", weights_only=False)["meta"]
-    assert record["best_epoch"] == 2 and record["selection"] == "last"
-    assert record["mnist_validation"] == 0 and "mnist_val" not in record["validation"]
-    assert record["data"][0].startswith("MNIST train 40 (validation 0 held out)")
-    manifest = json.loads((out / "glyphnet.json").read_text())
-    assert manifest["training"]["mnist_validation"] == 0 and manifest["training"]["selection"] == "last"
-
-
-def test_a_fine_tune_keeps_its_parents_validation_digits_held_back(tmp_path):
-    from training.train import main
-    parent = tmp_path / "parent.pt"
-    torch.save({"meta": {"seed": 1}}, parent)  # a run from before --mnist-val: 5,000 held back
-    with pytest.raises(SystemExit, match="--mnist-val 5000"):
-        main(["--init", str(parent), "--mnist-val", "0", "--runs", str(tmp_path / "run")])
-
-
-def test_without_held_back_digits_there_is_no_mnist_validation_split(tiny_data):
-    from training.common import eval_splits, mnist_val_size
-    from training.datasets import load_all
-    raw = load_all(*tiny_data, seed=0, mnist_val=0, doodle_val=5)
-    assert len(raw.train_x) == 60
-    splits = eval_splits(raw, np.zeros((3, 28, 28), np.float32))
-    assert set(splits) == {"star_val", "smiley_val", "square_val", "scribble_val"}
-    assert mnist_val_size({}) == 5000 and mnist_val_size({"mnist_validation": 0}) == 0
-
-
-def test_scribbles_only_writes_the_cache_and_trains_nothing(tiny_data, tmp_path):
-    from training.common import load_scribbles
-    from training.train import main, parse_args
-    run = tmp_path / "run"
-    main(["--mnist", tiny_data[0], "--quickdraw", tiny_data[1], "--runs", str(run), "--limit", "40",
-          "--scribbles", "30", "--scribbles-val", "10", "--filter-batches", "1", "--filter-threshold", "1.01",
-          "--threads", "1", "--batch", "8", "--scribbles-only"])
-    train, val, rescreened = load_scribbles(str(run))
-    assert (len(train), len(val), rescreened) == (30, 10, 0)  # a threshold above 1 keeps every candidate
-    assert sorted(p.name for p in run.iterdir()) == ["scribbles.npz"]  # and no model was trained
-    with pytest.raises(SystemExit):
-        parse_args(["--scribbles-only", "--reuse-scribbles"])
 
 
 def test_model_version_names_the_exact_weights(tmp_path):
@@ -453,76 +315,6 @@ def test_model_version_names_the_exact_weights(tmp_path):
     changed = write_model(m, 0.1, 0.3, meta, str(tmp_path / "c"))["version"]
     assert first == again and first.startswith("2026-01-02-") and len(first) == len("2026-01-02-") + 8
     assert changed != first
-
-
-def test_a_run_can_validate_on_another_runs_generated_scribbles(tiny_data, tmp_path):
-    from training.train import main
-    common = ["--mnist", tiny_data[0], "--quickdraw", tiny_data[1], "--limit", "40", "--filter-batches", "1",
-              "--filter-threshold", "1.01", "--threads", "1", "--batch", "8"]
-    main(common + ["--runs", str(tmp_path / "own"), "--scribbles", "30", "--scribbles-val", "10", "--scribbles-only"])
-    main(common + ["--runs", str(tmp_path / "strict"), "--scribbles", "5", "--scribbles-val", "17",
-                   "--scribbles-only"])
-    main(common + ["--runs", str(tmp_path / "own"), "--out", str(tmp_path / "out"), "--reuse-scribbles",
-                   "--val-scribbles", str(tmp_path / "strict"), "--epochs", "1", "--per-class", "4",
-                   "--mild-last", "0"])
-    record = torch.load(tmp_path / "own" / "glyphnet.pt", weights_only=False)["meta"]
-    assert record["validation_scribbles"] == "strict"
-    assert record["data"][2].endswith("+ generated strokes 30 (validation 4 squares + 17 generated)")
-
-
-def test_uniform_soup_averages_the_parent_and_every_fine_tune(tiny_data, tmp_path):
-    import json
-    from training import soup
-    from training.common import load_checkpoint
-    from training.train import main
-    common = ["--mnist", tiny_data[0], "--quickdraw", tiny_data[1], "--limit", "40", "--filter-batches", "1",
-              "--filter-threshold", "1.01", "--threads", "1", "--batch", "8", "--scribbles", "20",
-              "--scribbles-val", "10", "--epochs", "1", "--per-class", "4", "--mild-last", "0"]
-    parent = tmp_path / "parent"
-    main(common + ["--runs", str(parent), "--out", str(parent)])
-    tunes = []
-    for seed in (2, 3):
-        tune = tmp_path / f"tune{seed}"
-        tune.mkdir()
-        (tune / "scribbles.npz").write_bytes((parent / "scribbles.npz").read_bytes())
-        main(common + ["--runs", str(tune), "--out", str(tune), "--reuse-scribbles", "--mild",
-                       "--init", str(parent / "glyphnet.pt"), "--batch-seed", str(seed)])
-        tunes.append(str(tune))
-    out = tmp_path / "soup"
-    soup.main(["--parent", str(parent), "--finetunes", *tunes, "--runs", str(parent), "--uniform",
-               "--mnist", tiny_data[0], "--quickdraw", tiny_data[1], "--out", str(out),
-               "--checkpoint", str(out / "glyphnet.pt")])
-    states = [load_checkpoint(f)["state"] for f in [str(parent)] + tunes]
-    averaged = load_checkpoint(str(out))["state"]
-    key = next(k for k, v in averaged.items() if v.dtype.is_floating_point)
-    assert torch.allclose(averaged[key], torch.stack([s[key] for s in states]).mean(0))
-    record = json.loads((out / "glyphnet.json").read_text())["training"]["soup"]
-    assert record["choice"] == "uniform" and record["ingredients"] == ["parent", "tune2", "tune3"]
-
-
-def test_training_and_validation_only_evaluation_and_scans_never_open_the_test_set(tiny_data, tmp_path, capsys):
-    import os
-    from training import evaluate
-    from training.train import main
-    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
-        os.remove(os.path.join(tiny_data[0], name))
-    data = ["--mnist", tiny_data[0], "--quickdraw", tiny_data[1]]
-    runs, out = str(tmp_path / "runs"), str(tmp_path / "out")
-    main(data + ["--limit", "40", "--filter-batches", "1", "--filter-threshold", "1.01", "--threads", "1",
-                 "--batch", "8", "--scribbles", "20", "--scribbles-val", "10", "--epochs", "1",
-                 "--per-class", "4", "--mild-last", "0", "--runs", runs, "--out", out])
-    capsys.readouterr()
-    evaluate.main(data + ["--models", out, "--runs", runs, "--validation-only"])
-    printed = capsys.readouterr().out
-    assert "- mnist_val (" in printed and "- scribble_all_val (" in printed
-    assert "mnist_test" not in printed and "canvas" not in printed
-    assert sorted(os.listdir(out)) == ["glyphnet.json", "glyphnet.safetensors"]  # nothing written
-    with pytest.raises(FileNotFoundError):  # the full evaluation does need the test set
-        evaluate.main(data + ["--models", out, "--runs", runs, "--no-write"])
-    from training import scans
-    scans.main(data + ["--models", out, "--validation", "--count", "10"])
-    printed = capsys.readouterr().out
-    assert "(10 MNIST validation digits)" in printed and "| grain 0.02, shadow 0.25, tight |" in printed
 
 
 def test_a_grainy_jpeg_scan_preprocesses_like_the_clean_digit():

@@ -1,0 +1,67 @@
+"""The rejection rule and its calibration (numpy only, but the manifest round trip)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from training import SCRIBBLE
+from training.rejection import calibrate, decide, score
+
+
+def logits_for(rows):
+    return np.array(rows, np.float64)
+
+
+def test_scores_follow_their_definitions():
+    z = np.zeros((1, 13))
+    z[0, 3], z[0, SCRIBBLE] = 2.0, 5.0
+    p = np.exp(z) / np.exp(z).sum()
+    assert score(z, "max_probability")[0] == pytest.approx(p[0, 3])
+    assert score(z, "max_logit")[0] == pytest.approx(2.0)
+    # Energy over the twelve known logits only: log(e^2 + 11 e^0).
+    assert score(z, "energy")[0] == pytest.approx(np.log(np.exp(2) + 11))
+    assert score(z, "energy", temperature=2.0)[0] == pytest.approx(2 * np.log(np.exp(1) + 11))
+    with pytest.raises(ValueError):
+        score(z, "entropy")
+
+
+def test_only_known_answers_below_the_threshold_are_rejected():
+    z = np.zeros((3, 13))
+    z[0, 7] = 4.0          # a confident 7
+    z[1, 7] = 1.0          # an unsure 7
+    z[2, SCRIBBLE] = 0.5   # scribble by the network itself, unsure but never "rejected"
+    labels, rejected = decide(z, {"score": "max_logit", "threshold": 2.0})
+    assert labels.tolist() == [7, SCRIBBLE, SCRIBBLE] and rejected.tolist() == [False, True, False]
+    labels, rejected = decide(z, None)
+    assert labels.tolist() == [7, 7, SCRIBBLE] and not rejected.any()
+
+
+def test_calibration_keeps_known_classes_within_budget_and_rejects_unknowns():
+    rng = np.random.default_rng(0)
+    known_z = np.zeros((1000, 13))
+    y = rng.integers(0, 10, 1000)
+    known_z[np.arange(1000), y] = rng.uniform(3, 8, 1000)
+    unknown_z = np.zeros((400, 13))
+    unknown_z[np.arange(400), rng.integers(0, 12, 400)] = rng.uniform(0, 2.9, 400)
+    cats = np.arange(400) % 4
+    rule, table = calibrate({"mnist_val": (known_z, y)}, {"unseen": (unknown_z, cats)})
+    labels, rejected = decide(known_z, rule)
+    assert rejected.mean() <= 0.002 and (labels == y).mean() >= 0.998
+    assert (decide(unknown_z, rule)[0] == SCRIBBLE).mean() > 0.95
+    assert {r["score"] for r in table} == {"max_probability", "max_logit", "energy"}
+
+
+def test_the_threshold_round_trips_through_the_manifest(tmp_path):
+    torch = pytest.importorskip("torch")
+    from training.export import load_model, write_model
+    from training.model import GlyphNet
+    rule = {"score": "energy", "threshold": 3.141592653589793, "temperature": 1.0}
+    write_model(GlyphNet(), 0.1, 0.3, {"date": "2026-01-02"}, str(tmp_path), rejection=rule)
+    manifest = json.loads((tmp_path / "glyphnet.json").read_text())
+    assert manifest["rejection"] == rule
+    _, loaded = load_model(str(tmp_path))
+    z = np.zeros((2, 13))
+    z[0, 1], z[1, 1] = 4.0, 1.0  # energy log(e^4 + 11) > π > log(e + 11)
+    assert decide(z, loaded["rejection"])[1].tolist() == [False, True]
+    assert torch is not None

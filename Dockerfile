@@ -25,8 +25,8 @@ RUN swift package resolve
 # Tests/ too: SwiftPM refuses a manifest whose declared test target folders are missing, even when not building them.
 COPY Sources ./Sources
 COPY Tests ./Tests
-# No CPU flags: the binary carries portable, AVX2 and AVX-512 copies of the CNN kernels and picks one at start-up
-# from the CPU it runs on (OCR_KERNELS forces one; docs/configuration.md), so the image runs on any x86-64 host.
+# No CPU flags: the binary picks its CNN kernels from the CPU it runs on (Sources/NeuralNetwork/KernelChoice.swift),
+# so the image runs on any x86-64 host.
 # The stdlib is linked statically so the runtime stage needs no Swift runtime, only the image libraries.
 # The binary is copied out of .build so that the path the runtime stage copies from does not depend on the
 # target triple.

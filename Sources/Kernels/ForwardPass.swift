@@ -3,12 +3,9 @@ import LayerPlan
 /// This module's copy of the kernels as a `KernelSet`: the forward pass of
 /// one slice of glyphs, and the scratch it needs.
 ///
-/// The files of this folder are compiled three times (Package.swift): as
-/// KernelsPortable with no CPU flags, and through the symbolic links of
-/// Sources/KernelsAVX2 and Sources/KernelsAVX512 with `-target-cpu haswell`
-/// (AVX2 + FMA) / `skylake-avx512` and the `FUSED_MULTIPLY_ADD`, `AVX2_TILES`
-/// / `WIDE_VECTORS` switches. Each module is its own namespace, so the three `CompiledKernels`
-/// coexist in one binary and NeuralNetwork chooses among them at run time.
+/// This folder is compiled three times, once per kernel set, and each copy
+/// exports its own `CompiledKernels`; why, and how one is chosen at run time:
+/// NeuralNetwork/KernelChoice.swift.
 public enum CompiledKernels: KernelSet {
     #if WIDE_VECTORS
     public static let name = "avx512"

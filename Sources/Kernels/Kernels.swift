@@ -3,10 +3,10 @@ import LayerPlan
 /// Every hot loop of the engine lives in `Kernels` (this folder: this file,
 /// WinogradConvolution.swift, ShiftedConvolution.swift,
 /// DirectConvolution.swift, DenseKernel.swift, PoolingKernels.swift);
-/// layers only describe shapes. The folder is compiled
-/// once per instruction set (ForwardPass.swift, Package.swift): `#if
-/// WIDE_VECTORS` (AVX-512), `#if AVX2_TILES` and `#if FUSED_MULTIPLY_ADD`
-/// select that copy's vector width, tiles and multiply-add.
+/// layers only describe shapes. The folder is compiled once per kernel set
+/// (why: NeuralNetwork/KernelChoice.swift); `#if WIDE_VECTORS` (AVX-512),
+/// `#if AVX2_TILES` and `#if FUSED_MULTIPLY_ADD` select that copy's vector
+/// width, tiles and multiply-add.
 ///
 /// Convolutions are GEMMs over the whole batch slice:
 ///

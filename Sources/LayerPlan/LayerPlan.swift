@@ -2,10 +2,10 @@
 /// and whose weights are folded and packed for the kernels. Built once at
 /// load by NeuralNetwork's `LayerPlanner`; an inference only walks this list.
 ///
-/// This module sits below NeuralNetwork and below the kernel modules
-/// (KernelsPortable, KernelsAVX2, KernelsAVX512: one set of kernel sources
-/// compiled three times for different CPUs, see Package.swift), so that
-/// every copy of the kernels reads the same plan types.
+/// This module sits below NeuralNetwork and below the three compiled copies
+/// of the kernels (KernelsPortable, KernelsAVX2, KernelsAVX512; why three:
+/// NeuralNetwork/KernelChoice.swift), so that every copy reads the same plan
+/// types.
 
 /// The shape of one glyph's activation between two steps.
 public enum ActivationShape: Equatable, Sendable, CustomStringConvertible {
@@ -299,10 +299,9 @@ public struct ScratchSizes: Sendable {
     }
 }
 
-/// One compiled copy of the kernels. The same sources are built once per
-/// instruction set (portable, AVX2 + FMA, AVX-512); NeuralNetwork picks one
-/// per model at load (CPU detection or `OCR_KERNELS`) and packs the weights
-/// in the panel sizes that copy reads.
+/// One compiled copy of the kernels (the copies and how one is chosen:
+/// NeuralNetwork/KernelChoice.swift). A model's weights are packed in the
+/// panel sizes of the copy it runs on.
 public protocol KernelSet {
     /// `portable`, `avx2` or `avx512`.
     static var name: String { get }

@@ -5,15 +5,44 @@ import KernelsAVX512
 import KernelsPortable
 import LayerPlan
 
-/// Which compiled copy of the kernels runs a model.
+/// Which compiled copy of the kernels runs a model, and why there are copies.
 ///
-/// Swift has no per-function target attribute, so the kernels are built
-/// three times from one set of sources (Sources/Kernels; see Package.swift):
-/// portable (no CPU flags: SSE2 on x86-64, the baseline elsewhere), `avx2`
-/// (x86-64-v3: AVX2 + FMA, 8-float vectors) and `avx512` (x86-64-v4: 16-float
-/// vectors, 16 × 16 GEMM tile, 32-channel direct tile). A model is packed
-/// for one of them at load: the best the CPU and the OS support (cpuid and
-/// XCR0, through the CCPUFeatures shim), unless `OCR_KERNELS` names another.
+/// This is the one explanation of the kernel dispatch; Package.swift, the kernel
+/// sources, the Dockerfile and the docs point here.
+///
+/// Why three copies. Swift has no per-function target attribute, and code
+/// compiled for AVX2 or AVX-512 may use those instructions anywhere in its
+/// module, so it must never run on a CPU without them. The one set of kernel
+/// sources in Sources/Kernels is therefore compiled three times, as three
+/// modules:
+/// - `KernelsPortable` (Sources/Kernels itself): no CPU flags (SSE2 on x86-64,
+///   the baseline elsewhere); runs anywhere.
+/// - `KernelsAVX2`: `-target-cpu haswell` (x86-64-v3: AVX2 + FMA) and the
+///   switches `AVX2_TILES`, `FUSED_MULTIPLY_ADD`.
+/// - `KernelsAVX512`: `-target-cpu skylake-avx512` (x86-64-v4) and the
+///   switches `WIDE_VECTORS`, `FUSED_MULTIPLY_ADD`.
+/// Sources/KernelsAVX2 and Sources/KernelsAVX512 hold only symbolic links to
+/// the files of Sources/Kernels, so there is one source to edit. Package.swift
+/// sets the flags; what each switch selects (vector width, tile sizes,
+/// multiply-add) is said at the top of Sources/Kernels/Kernels.swift. Each
+/// module is its own namespace with its own `CompiledKernels` (a `KernelSet`),
+/// so the three coexist in one binary; the plan types they all read live in
+/// the LayerPlan module below them.
+///
+/// How one is chosen. At model load (`Model.load`), `fromEnvironment` takes
+/// `OCR_KERNELS` if it is set (docs/configuration.md), else `best`: the
+/// fastest set that both the CPU and the OS support, as the CCPUFeatures shim
+/// reports it (cpuid for the instructions, xgetbv/XCR0 for the OS saving the
+/// YMM/ZMM state). The weights are packed in that set's panel sizes, so a
+/// model runs on one set for its whole life. The choice is logged at
+/// start-up and reported by `GET /api/v1/model` (`kernels`) and by
+/// `ocr-bench engine`.
+///
+/// So a plain `swift build -c release` (the Dockerfile's build) runs the
+/// AVX-512 kernels where the CPU has them and still starts on any x86-64.
+/// Package.swift is evaluated for the machine that builds: on any other
+/// architecture the two x86 modules get no flags, are plain portable copies,
+/// and are never chosen (`supported` is `[.portable]`).
 public enum KernelChoice: String, CaseIterable, Sendable, CustomStringConvertible {
     case portable
     case avx2

@@ -1,6 +1,7 @@
-// CPU feature detection for the CNN engine's kernel dispatch: cpuid plus xgetbv,
-// which Swift cannot issue itself. Only the x86-64 micro-architecture levels the
-// kernel modules are compiled for are reported.
+// CPU feature detection for the CNN engine's kernel dispatch (explained in
+// Sources/NeuralNetwork/KernelChoice.swift): cpuid plus xgetbv, which Swift cannot
+// issue itself. Only the x86-64 micro-architecture levels the kernel modules are
+// compiled for are reported.
 #pragma once
 
 /// 0: none of the levels below (any other CPU, or not x86-64);

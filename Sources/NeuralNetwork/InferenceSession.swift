@@ -70,7 +70,8 @@ public final class InferenceSession {
         }
     }
 
-    /// Glyphs per pass through the network (see bench/README.md for the measurement).
+    /// Glyphs per pass through the network: a slice's activations stay in L2 (measured in
+    /// bench/HISTORY.md, engine section, "What got it there").
     static let sliceSize = 8
 
     private func runSlice(_ source: UnsafePointer<Float>, count: Int, logits destination: UnsafeMutablePointer<Float>) {

@@ -1,7 +1,9 @@
 // swift-tools-version:6.0
-// The package is laid out in the order a request's data flows:
-// HTTPServer → Imaging → Preprocessing → NeuralNetwork → Recognition → OCRService.
-// Each module depends only on what lies downstream of it.
+// The service is on top: the `ocr-server` executable starts OCRService, which uses the HTTP
+// engine (HTTPServer, which knows nothing of OCR) and recognition (Recognition → Preprocessing →
+// Imaging, and Recognition → NeuralNetwork → the kernel modules). Dependencies only point down:
+// OCRService imports HTTPServer, never the reverse. The module graph, and a request's path through
+// the files from the socket to the answer: docs/ARCHITECTURE.md.
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -14,13 +16,9 @@ let optimized: [SwiftSetting] = [
     .unsafeFlags(["-O"], .when(configuration: .debug)),
 ]
 
-// Kernel dispatch. Swift has no per-function target attribute, so the kernel sources in
-// Sources/Kernels are compiled three times, as three modules: KernelsPortable (no CPU flags),
-// KernelsAVX2 and KernelsAVX512, whose folders hold only symbolic links to those same files.
-// The x86-64 copies get a micro-architecture level and the compile-time switches the kernels
-// read; NeuralNetwork picks one at model load from cpuid (see KernelChoice.swift). The manifest
-// is compiled for the machine that builds, so on anything but x86-64 the two x86 modules are
-// plain portable copies that are never chosen.
+// Kernel dispatch: the flags of the KernelsAVX2 and KernelsAVX512 copies of the kernels. Why the
+// kernels are compiled three times, and how one copy is chosen at run time:
+// Sources/NeuralNetwork/KernelChoice.swift.
 #if arch(x86_64)
 let avx2Kernels: [SwiftSetting] = [
     .unsafeFlags(["-target-cpu", "haswell"]), .define("FUSED_MULTIPLY_ADD"), .define("AVX2_TILES"),
@@ -51,7 +49,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
     ],
     targets: [
-        // zlib, for gzip of static files and PNG encoding support.
+        // zlib, for gzip of static files (and hand-built PNG streams in the Imaging tests).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // The HTTP/1.1 engine: sockets, parser, connection state machine, router, static files.
@@ -71,14 +69,14 @@ let package = Package(
         // Decoded images, decoders/encoders, stroke rasteriser, glyph segmentation.
         .target(name: "Imaging", dependencies: ["CPNGShim", "CJPEGShim"], swiftSettings: strict),
 
-        // Desaturate → polarity → denoise → crop → scale → centre → normalize.
+        // The preprocessing recipe of docs/preprocessing.md: decoded image or strokes → 28x28 inputs.
         .target(name: "Preprocessing", dependencies: ["Imaging"], swiftSettings: strict),
 
         // The CNN engine's compiled plan (step shapes, packed weights) and the kernel-set interface.
         .target(name: "LayerPlan", swiftSettings: strict + optimized),
         // cpuid/xgetbv for choosing a kernel set.
         .target(name: "CCPUFeatures"),
-        // One set of kernel sources, three compilations (see the note at the top).
+        // One set of kernel sources, three compilations (the kernel-dispatch note above).
         .target(name: "KernelsPortable", dependencies: ["LayerPlan"], path: "Sources/Kernels", swiftSettings: strict + optimized),
         .target(name: "KernelsAVX2", dependencies: ["LayerPlan"], swiftSettings: strict + optimized + avx2Kernels),
         .target(name: "KernelsAVX512", dependencies: ["LayerPlan"], swiftSettings: strict + optimized + avx512Kernels),

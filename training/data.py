@@ -23,16 +23,17 @@ from .common import preprocess_set
 from .datasets import load_all
 from .negatives import (UNSEEN_BITMAPS, UNSEEN_SHARE, categories, read_bitmaps, read_ndjson_drawings,
                         read_stroke3, split_categories)
-from .rendering import bitmaps_on_canvas, preprocess_images, stroke_glyphs, strokes_on_canvas
+from .rendering import augment_strokes, bitmaps_on_canvas, preprocess_images, stroke_glyphs, strokes_on_canvas
 from .scribbles import generate
 
 # How much of each negative source goes into training (the recipe; see REPORT.md).
-STROKE_VARIANTS = 3          # augmented renders of each training stroke drawing
+STROKE_VARIANTS = 3          # augmented renders of each training stroke drawing (and one canvas PNG)
 BITMAPS_PER_CATEGORY = 700   # canvas-PNG renders of each training bitmap category
 SYMBOLS = {"omniglot": 6000, "short_kanji": 2000, "kanji.rdp100": 2000}
 GENERATED = 16000            # generated scribble candidates (scribbles.py)
 # Share of the scribble class's draws per source; inside a source, categories are even.
-SOURCE_WEIGHTS = {"strokes": 0.4, "bitmaps": 0.2, "symbols": 0.15, "generated": 0.15, "square": 0.1}
+SOURCE_WEIGHTS = {"strokes": 0.28, "canvas": 0.17, "bitmaps": 0.2, "symbols": 0.12, "generated": 0.13,
+                  "square": 0.1}
 # A human negative goes when the screening models give a digit this much probability;
 # a generated one at the lower bar (it has no human meaning to keep).
 HUMAN_DIGIT_BAR = 0.9
@@ -105,6 +106,12 @@ def negative_glyphs(neg: dict, seed: int, quick: bool = False) -> tuple[np.ndarr
     g, owner = stroke_set(drawings, seed + 401, 1 if quick else STROKE_VARIANTS)
     glyphs.append(g)
     groups += [("strokes", cat[i]) for i in owner]
+    # The same drawings as canvas PNGs: the page's ink is thinner relative to the drawing than
+    # the rasteriser's, and an uploaded drawing arrives that way.
+    images = [strokes_on_canvas(augment_strokes(d, rng), rng, dark_on_light=rng.random() < 0.7) for d in drawings]
+    g, ok = preprocess_images(images)
+    glyphs.append(g[ok])
+    groups += [("canvas", c) for c, k in zip(cat, ok) if k]
     for c in sorted(neg["bitmaps_train"]):
         bm = neg["bitmaps_train"][c]
         take = bm[rng.permutation(len(bm))[:100 if quick else BITMAPS_PER_CATEGORY]]

@@ -100,7 +100,7 @@ def test_a_quick_run_trains_calibrates_and_writes_a_manifest_with_its_rule(tiny_
     assert not set(counts["bitmap_categories_unseen"]) & set(counts["bitmap_categories_train"])
     data = torch.load(runs / "data.pt", weights_only=False)
     sources = {s for s, _ in data.pools[SCRIBBLE].keys}
-    assert sources == {"strokes", "bitmaps", "symbols", "square", "generated"}
+    assert sources == {"strokes", "canvas", "bitmaps", "symbols", "square", "generated"}
     assert all(c not in counts["stroke_categories_unseen"] for s, c in data.pools[SCRIBBLE].keys if s == "strokes")
     assert set(data.unseen) == {"unseen_strokes", "unseen_canvas", "unseen_bitmaps"}
 

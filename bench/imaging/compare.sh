@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Decode + preprocess: the Swift pipeline (ocr-bench imaging) against a Pillow + numpy peer
-# running the same recipe on the same generated files, in one run. Prints both and the ratios.
+# decoding with Pillow and running the numpy oracle of the recipe on the same generated files,
+# in one run. Prints both and the ratios.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${RUNS:-2000}

@@ -341,3 +341,14 @@ def test_batched_preprocessing_equals_the_reference_on_shaded_scans():
     assert bool(valid.all())
     want = np.stack([preprocess(i) for i in imgs])
     assert np.abs(got.numpy() - want).max() < 1e-5
+
+
+def test_torch_twin_matches_the_committed_parity_fixture():
+    import json
+    import pathlib
+    path = pathlib.Path(__file__).resolve().parents[2] / "Tests/PreprocessingTests/Fixtures/preprocess_parity.json"
+    for case in json.loads(path.read_text()):
+        img = np.asarray(case["pixels"], np.float32).reshape(1, case["height"], case["width"])
+        got, valid = preprocess_batch(torch.from_numpy(img))
+        want = np.asarray(case["expected"], np.float32).reshape(28, 28)
+        assert bool(valid[0]) and np.abs(got[0].numpy() - want).max() < 1e-5, case["description"]

@@ -56,6 +56,11 @@ final class TestClient: @unchecked Sendable {
         }
     }
 
+    /// Shuts the sending side (what `printf ... | nc` does once its input ends).
+    func finishSending() {
+        shutdown(fd, Int32(SHUT_WR))
+    }
+
     /// Reads until `predicate` holds for the buffer or the peer closes; false on close/timeout.
     private func fill(until predicate: ([UInt8]) -> Bool) -> Bool {
         var chunk = [UInt8](repeating: 0, count: 65536)

@@ -13,10 +13,19 @@ final class PoolCore: @unchecked Sendable {
     let metrics = PoolMetrics()
     let condition = NSCondition()
 
+    /// Where the pool is in its life; it only ever moves forward, in this order.
+    enum Lifecycle: Comparable {
+        /// Taking work; not yet reported ready (the warm-up inference has not passed).
+        case warmingUp
+        case ready
+        /// Shutdown began: no new work; workers finish what is queued.
+        case draining
+        /// Threads are told to exit once the queue is empty.
+        case stopping
+    }
+
     var queue: RingQueue
-    var accepting = true
-    var stopping = false
-    var ready = false
+    private(set) var lifecycle: Lifecycle = .warmingUp
     var busyWorkers = 0
     var liveThreads = 0
     var acceptedGlyphs = 0
@@ -31,6 +40,20 @@ final class PoolCore: @unchecked Sendable {
         self.model = model
         self.configuration = configuration
         self.queue = RingQueue(capacity: configuration.queueDepth)
+    }
+
+    /// Whether new work is taken.
+    var accepting: Bool { lifecycle <= .ready }
+    var stopping: Bool { lifecycle == .stopping }
+    /// Ready: warmed up and not shutting down. Setting it only leaves
+    /// `.warmingUp`: a warm-up that ends after shutdown began changes nothing.
+    var ready: Bool {
+        get { lifecycle == .ready }
+        set { if newValue { advance(to: .ready) } }
+    }
+
+    private func advance(to next: Lifecycle) {
+        if lifecycle < next { lifecycle = next }
     }
 
     func start() {
@@ -51,7 +74,7 @@ final class PoolCore: @unchecked Sendable {
 
     func stopAccepting() {
         condition.lock()
-        accepting = false
+        advance(to: .draining)
         condition.unlock()
     }
 
@@ -78,7 +101,7 @@ final class PoolCore: @unchecked Sendable {
                 resumptions.append(resumption)
             }
         }
-        stopping = true
+        advance(to: .stopping)
         condition.broadcast()
         condition.unlock()
         return resumptions

@@ -33,7 +33,6 @@ let avx512Kernels: [SwiftSetting] = []
 
 let package = Package(
     name: "ocr-server",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "ocr-server", targets: ["ocr-server"]),
         .library(name: "HTTPServer", targets: ["HTTPServer"]),

@@ -15,7 +15,8 @@ enum Grammar {
 
     /// Bytes allowed in an origin-form or absolute-form target (RFC 3986
     /// pchar plus "/" and "?"; "%" is checked separately for two hex digits).
-    /// Anything else, including "#", "\\", "{", "|", quotes and angle brackets, is rejected.
+    /// Anything else, including "#", "\\", "{", "|", quotes and angle brackets, is rejected
+    /// (a fragment is split off before the target is checked: `parseRequestLine`).
     static let target: [Bool] = table { byte in
         isAlnum(byte) || Array("-._~!$&'()*+,;=:@/?%".utf8).contains(byte)
     }

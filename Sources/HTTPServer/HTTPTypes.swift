@@ -107,7 +107,7 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
 /// A parsed request, handed to handlers.
 public struct Request: Sendable {
     public var method: String
-    /// The request-target exactly as received.
+    /// The request-target as received, less any `#fragment`.
     public var target: String
     /// The path part of the target (no query), still percent-encoded.
     public var path: String

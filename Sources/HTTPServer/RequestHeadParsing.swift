@@ -16,9 +16,18 @@ extension RequestParser {
         guard let secondSpace = rest.firstIndex(of: space) else {
             return .failure(ParseFailure(.badRequest, "malformed request line"))
         }
-        let target = rest[rest.startIndex..<secondSpace]
+        var target = rest[rest.startIndex..<secondSpace]
         let versionBytes = rest[(secondSpace + 1)...]
         guard Grammar.isTokenBytes(method) else { return .failure(ParseFailure(.badRequest, "invalid method")) }
+        // A fragment is the client's own business (RFC 9110 §7.1): checked like a query, then
+        // dropped. Only the URI forms can carry one, not authority-form or "*".
+        if let hash = target.firstIndex(of: UInt8(ascii: "#")), target.first != UInt8(ascii: "*"),
+           !method.elementsEqual("CONNECT".utf8) {
+            guard Grammar.isValidEncoded(target[(hash + 1)...], allowed: Grammar.target) else {
+                return .failure(ParseFailure(.badRequest, "invalid request target"))
+            }
+            target = target[..<hash]
+        }
         guard !target.isEmpty else { return .failure(ParseFailure(.badRequest, "empty request target")) }
 
         let version: HTTPVersion
@@ -99,7 +108,7 @@ extension RequestParser {
         return .success((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
     }
 
-    /// `chunk-size [ chunk-ext ]`; extensions are checked for stray bytes and ignored.
+    /// `chunk-size [ chunk-ext ]`; extensions are checked against their grammar and ignored.
     static func parseChunkSize(_ line: ArraySlice<UInt8>) -> Result<Int, ParseFailure> {
         var size = 0
         var index = line.startIndex
@@ -109,16 +118,65 @@ extension RequestParser {
             index += 1
         }
         guard index > line.startIndex else { return .failure(ParseFailure(.badRequest, "missing chunk size")) }
-        var rest = line[index...]
-        while let byte = rest.first, byte == 0x20 || byte == 0x09 { rest.removeFirst() }
-        if rest.isEmpty {
-            // Whitespace is only allowed before an extension (BWS ";").
-            return index == line.endIndex ? .success(size) : .failure(ParseFailure(.badRequest, "invalid chunk size"))
-        }
-        guard rest.first == UInt8(ascii: ";"), rest.allSatisfy({ Grammar.fieldValue[Int($0)] }) else {
+        guard isValidChunkExtensions(line[index...]) else {
             return .failure(ParseFailure(.badRequest, "invalid chunk extension"))
         }
         return .success(size)
+    }
+
+    /// `*( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] )` (RFC 9112 §7.1.1).
+    /// The line has already ended, so an unclosed quote is an error now, not a
+    /// reason to wait: a quoted string never spans lines.
+    static func isValidChunkExtensions(_ bytes: ArraySlice<UInt8>) -> Bool {
+        var index = bytes.startIndex
+        func skipWhitespace() {
+            while index < bytes.endIndex, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
+        }
+        func skipToken() -> Bool {
+            let start = index
+            while index < bytes.endIndex, Grammar.token[Int(bytes[index])] { index += 1 }
+            return index > start
+        }
+        while index < bytes.endIndex {
+            skipWhitespace()
+            guard index < bytes.endIndex, bytes[index] == UInt8(ascii: ";") else { return false }
+            index += 1
+            skipWhitespace()
+            guard skipToken() else { return false }
+            let afterName = index
+            skipWhitespace()
+            guard index < bytes.endIndex, bytes[index] == UInt8(ascii: "=") else {
+                index = afterName  // Whitespace counts only before a ";" or an "=".
+                continue
+            }
+            index += 1
+            skipWhitespace()
+            if index < bytes.endIndex, bytes[index] == UInt8(ascii: "\"") {
+                guard let end = quotedStringEnd(bytes[(index + 1)...]) else { return false }
+                index = end
+            } else if !skipToken() {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// The index just past the closing quote of a quoted string whose opening
+    /// quote precedes `bytes`; nil when it is unclosed or holds a control byte.
+    static func quotedStringEnd(_ bytes: ArraySlice<UInt8>) -> Int? {
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") { return index + 1 }
+            if byte == UInt8(ascii: "\\") {
+                index += 1
+                guard index < bytes.endIndex, Grammar.fieldValue[Int(bytes[index])] else { return nil }
+            } else if !Grammar.fieldValue[Int(byte)] {
+                return nil
+            }
+            index += 1
+        }
+        return nil
     }
 }
 

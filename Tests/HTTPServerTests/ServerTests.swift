@@ -138,6 +138,8 @@ import Testing
                 ("GET / HTTP/2.0\r\nHost: t\r\n\r\n", 505),
                 ("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: br\r\n\r\n", 501),
                 ("GET /" + String(repeating: "a", count: 9000) + " HTTP/1.1\r\nHost: t\r\n\r\n", 414),
+                // Nothing follows the size line: the 400 must not wait for the chunk (or a timeout).
+                ("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n1;a=\"x\r\n", 400),
             ] {
                 let client = try TestClient(port: port)
                 try client.send(request)

@@ -179,6 +179,29 @@ private func get(_ path: String, _ headers: String = "") -> String {
         #expect(machine.written() == ["resume reading", "handle GET /2"])
     }
 
+    /// Paused for back-pressure when the input ends: the source stays suspended
+    /// for good, and the requests waiting in the buffer are still answered.
+    @Test func endOfInputWhilePausedStillAnswersWhatIsBuffered() {
+        var machine = makeMachine()
+        _ = machine.start()
+        _ = machine.read(get("/1"))
+        let filler = "X-Filler: " + String(repeating: "a", count: 1000) + "\r\n"
+        let big = "GET /2 HTTP/1.1\r\nHost: t\r\n" + String(repeating: filler, count: 15) + "\r\n"
+        var actions: [String] = []
+        for _ in 0..<5 { actions += machine.read(big) }
+        #expect(actions == ["pause reading"])
+        #expect(machine.ended() == [])
+        #expect(machine.isReadSuspended)
+        #expect(machine.answer() == ["write 200 keep-alive"])
+        #expect(machine.written() == ["handle GET /2"])  // no "resume reading": the input is over
+        for _ in 0..<4 {
+            _ = machine.answer()
+            _ = machine.written()
+        }
+        #expect(machine.answer() == ["write 200 close"])
+        #expect(machine.written() == ["linger", "close"])
+    }
+
     @Test func headTimeoutAnswers408OnlyWhenSomethingWasSent() {
         var silent = makeMachine()
         _ = silent.start()

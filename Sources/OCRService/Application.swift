@@ -17,8 +17,8 @@ public final class Application: Sendable {
     public let readiness = Readiness()
     private let logger: Logger
 
-    /// `extraRoutes` lets later features (recognition, metrics) register their
-    /// routes without touching this file's defaults.
+    /// `extraRoutes` adds routes after the API's and before the static files (tests mount
+    /// handlers of their own with it).
     public init(
         configuration: Configuration, recognizer: Recognizer? = nil, logger: Logger = Logger(label: "ocr-server"),
         extraRoutes: (inout Router) -> Void = { _ in }

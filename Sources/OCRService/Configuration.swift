@@ -1,5 +1,5 @@
-// The whole service configuration as plain values with defaults. Later
-// features read their keys from here; nothing reads configuration elsewhere.
+// The whole service configuration as plain values with defaults. Every
+// feature reads its keys from here; nothing reads configuration elsewhere.
 
 public struct Configuration: Sendable, Equatable {
     public struct Timeouts: Sendable, Equatable {

@@ -166,7 +166,8 @@ private func get(_ path: String, _ headers: String = "") -> String {
         #expect(machine.written() == ["linger", "arm linger 2"])
     }
 
-    @Test func manyBytesWhileBusyPauseReadingUntilTheAnswerIsWritten() {
+    /// A machine busy with `/1` that has then been sent about 75 KiB of further requests.
+    private func pausedWhileBusy() -> ConnectionStateMachine {
         var machine = makeMachine()
         _ = machine.start()
         _ = machine.read(get("/1"))
@@ -175,6 +176,11 @@ private func get(_ path: String, _ headers: String = "") -> String {
         var actions: [String] = []
         for _ in 0..<5 { actions += machine.read(big) }
         #expect(actions == ["pause reading"])
+        return machine
+    }
+
+    @Test func manyBytesWhileBusyPauseReadingUntilTheAnswerIsWritten() {
+        var machine = pausedWhileBusy()
         #expect(machine.answer() == ["write 200 keep-alive"])
         #expect(machine.written() == ["resume reading", "handle GET /2"])
     }
@@ -182,14 +188,7 @@ private func get(_ path: String, _ headers: String = "") -> String {
     /// Paused for back-pressure when the input ends: the source stays suspended
     /// for good, and the requests waiting in the buffer are still answered.
     @Test func endOfInputWhilePausedStillAnswersWhatIsBuffered() {
-        var machine = makeMachine()
-        _ = machine.start()
-        _ = machine.read(get("/1"))
-        let filler = "X-Filler: " + String(repeating: "a", count: 1000) + "\r\n"
-        let big = "GET /2 HTTP/1.1\r\nHost: t\r\n" + String(repeating: filler, count: 15) + "\r\n"
-        var actions: [String] = []
-        for _ in 0..<5 { actions += machine.read(big) }
-        #expect(actions == ["pause reading"])
+        var machine = pausedWhileBusy()
         #expect(machine.ended() == [])
         #expect(machine.isReadSuspended)
         #expect(machine.answer() == ["write 200 keep-alive"])

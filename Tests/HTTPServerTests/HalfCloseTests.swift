@@ -29,44 +29,31 @@ import Testing
         return failed
     }
 
-    @Test func pipelinedGetsThenHalfCloseAreAllAnswered() async throws {
-        let app = try TestServer()
-        let port = app.port
-        let requests = (1...3).map { "GET /id?v=\($0) HTTP/1.1\r\nHost: t\r\n\r\n" }.joined()
-        let failed = try await offPool { try Self.failures(port: port, requests: requests, expected: ["1", "2", "3"]) }
-        #expect(failed.count == 0, "\(failed.count) of \(Self.rounds) rounds lost answers, e.g. \(failed.prefix(3))")
-        await app.server.shutdown()
-    }
-
-    @Test func chunkedPostThenGetThenHalfCloseAreBothAnswered() async throws {
-        let app = try TestServer()
-        let port = app.port
-        let requests = "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
-            + "GET /id?v=after HTTP/1.1\r\nHost: t\r\n\r\n"
-        let failed = try await offPool { try Self.failures(port: port, requests: requests, expected: ["hello", "after"]) }
-        #expect(failed.count == 0, "\(failed.count) of \(Self.rounds) rounds lost answers, e.g. \(failed.prefix(3))")
-        await app.server.shutdown()
-    }
-
-    /// The last request asks to close: nothing after it is answered, everything before it is.
-    @Test func requestsAfterConnectionCloseAreNotAnswered() async throws {
-        let app = try TestServer()
-        let port = app.port
-        let requests = "GET /id?v=1 HTTP/1.1\r\nHost: t\r\n\r\n"
+    /// (what is sent in one write before the half-close, the bodies that must come back).
+    static let cases: [(name: String, requests: String, expected: [String])] = [
+        ("three pipelined GETs are all answered",
+         (1...3).map { "GET /id?v=\($0) HTTP/1.1\r\nHost: t\r\n\r\n" }.joined(), ["1", "2", "3"]),
+        ("a chunked POST and the GET after it are both answered",
+         "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+            + "GET /id?v=after HTTP/1.1\r\nHost: t\r\n\r\n", ["hello", "after"]),
+        // The second request asks to close: nothing after it is answered, everything before it is.
+        ("requests after Connection: close are not answered",
+         "GET /id?v=1 HTTP/1.1\r\nHost: t\r\n\r\n"
             + "GET /id?v=2 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
-            + "GET /id?v=3 HTTP/1.1\r\nHost: t\r\n\r\n"
-        let failed = try await offPool { try Self.failures(port: port, requests: requests, expected: ["1", "2"]) }
-        #expect(failed.count == 0, "\(failed.count) of \(Self.rounds) rounds differ, e.g. \(failed.prefix(3))")
-        await app.server.shutdown()
-    }
+            + "GET /id?v=3 HTTP/1.1\r\nHost: t\r\n\r\n", ["1", "2"]),
+        // A request cut short by the end of input is dropped; the complete ones before it are answered.
+        ("a truncated last request does not cost the others",
+         "GET /id?v=1 HTTP/1.1\r\nHost: t\r\n\r\nGET /id?v=2 HTTP/1.1\r\nHost: t\r\n\r\nGET /id?v=3 HTTP/1.1\r\nHo",
+         ["1", "2"]),
+    ]
 
-    /// A request cut short by the end of input is dropped; the complete ones before it are answered.
-    @Test func truncatedLastRequestDoesNotCostTheOthers() async throws {
+    @Test(arguments: 0..<cases.count)
+    func everyCompleteRequestBeforeTheHalfCloseIsAnswered(_ index: Int) async throws {
+        let (name, requests, expected) = Self.cases[index]
         let app = try TestServer()
         let port = app.port
-        let requests = "GET /id?v=1 HTTP/1.1\r\nHost: t\r\n\r\nGET /id?v=2 HTTP/1.1\r\nHost: t\r\n\r\nGET /id?v=3 HTTP/1.1\r\nHo"
-        let failed = try await offPool { try Self.failures(port: port, requests: requests, expected: ["1", "2"]) }
-        #expect(failed.count == 0, "\(failed.count) of \(Self.rounds) rounds differ, e.g. \(failed.prefix(3))")
+        let failed = try await offPool { try Self.failures(port: port, requests: requests, expected: expected) }
+        #expect(failed.count == 0, "\(name): \(failed.count) of \(Self.rounds) rounds differ, e.g. \(failed.prefix(3))")
         await app.server.shutdown()
     }
 }

@@ -45,11 +45,28 @@ def test_calibration_keeps_known_classes_within_budget_and_rejects_unknowns():
     unknown_z = np.zeros((400, 13))
     unknown_z[np.arange(400), rng.integers(0, 12, 400)] = rng.uniform(0, 2.9, 400)
     cats = np.arange(400) % 4
-    rule, table = calibrate({"mnist_val": (known_z, y)}, {"unseen": (unknown_z, cats)})
+    rule, bias, table = calibrate({"mnist_val": (known_z, y)}, {"unseen": (unknown_z, cats)})
+    assert bias == 0.0  # nothing leans towards scribble here, so nothing is moved
     labels, rejected = decide(known_z, rule)
     assert rejected.mean() <= 0.002 and (labels == y).mean() >= 0.998
     assert (decide(unknown_z, rule)[0] == SCRIBBLE).mean() > 0.95
     assert {r["score"] for r in table} == {"max_probability", "max_logit", "energy"}
+
+
+def test_the_scribble_logit_is_lowered_as_far_as_the_floors_need_and_no_further():
+    from training.rejection import KNOWN_FLOORS, lowered
+    rng = np.random.default_rng(1)
+    z = np.zeros((400, 13))
+    y = np.full(400, 10)                      # stars
+    z[:, 10] = rng.uniform(2, 6, 400)
+    z[:20, SCRIBBLE] = z[:20, 10] + 1.02      # 5 % lean towards scribble by 1.02
+    unknown = np.zeros((200, 13))
+    unknown[:, SCRIBBLE] = rng.uniform(1.5, 3, 200)  # lowering scribble by more than 1.5 loses some
+    rule, bias, _ = calibrate({"star_val": (z, y)}, {"unseen": (unknown, np.arange(200) % 5)})
+    labels, _ = decide(lowered(z, bias), rule)
+    assert (labels == y).mean() >= KNOWN_FLOORS["star_val"]
+    # 98 % needs them back: more than 1.02, and the first step past it (by 0.05) is enough.
+    assert bias == 1.05
 
 
 def test_the_threshold_round_trips_through_the_manifest(tmp_path):

@@ -32,7 +32,8 @@ def confusion_png(m: np.ndarray, path: str) -> None:
 
 
 def pairs_png(examples: list, path: str, scale: int = 3) -> None:
-    """One row per (true, predicted, images) with up to 8 preprocessed 28x28 examples."""
+    """One row per (true, predicted, images) with up to 8 preprocessed 28x28 examples; `true`
+    may instead be a caption (then `predicted` is ignored)."""
     side = 28 * scale
     label_w = 150
     h = max(1, len(examples)) * (side + 6) + 6
@@ -40,7 +41,8 @@ def pairs_png(examples: list, path: str, scale: int = 3) -> None:
     d = ImageDraw.Draw(img)
     for r, (i, j, xs) in enumerate(examples):
         y = 6 + r * (side + 6)
-        d.text((4, y + side // 2 - 6), f"{CLASSES[i]} read as {CLASSES[j]}", fill="black")
+        text = i if isinstance(i, str) else f"{CLASSES[i]} read as {CLASSES[j]}"  # or a caption of its own
+        d.text((4, y + side // 2 - 6), text, fill="black")
         for k, x in enumerate(xs[:8]):
             g = Image.fromarray((np.clip(x, 0, 1) * 255).astype(np.uint8)).resize((side, side), Image.NEAREST)
             img.paste(g.convert("RGB"), (label_w + k * (side + 4), y))

@@ -30,7 +30,7 @@ from .datasets import DEFAULT_MNIST, DEFAULT_QUICKDRAW
 from .export import write_model
 from .model import ARCHITECTURES, GlyphNet, with_dropout
 from .negatives import DEFAULT_NEGATIVES
-from .rejection import calibrate, decide, macro_scribble
+from .rejection import calibrate, decide, fit_temperature, macro_scribble
 
 # The shipped recipe (REPORT.md says how it was chosen).
 RECIPE = {
@@ -103,6 +103,20 @@ class WeightAverage:
                 v.copy_(live[k])
 
 
+class RunClock:
+    """Seconds a run has spent, across interruptions: the checkpoint keeps them."""
+
+    def __init__(self):
+        self.start, self.before = time.time(), 0.0
+
+    def resume(self, before: float) -> None:
+        self.before = before
+
+    @property
+    def seconds(self) -> float:
+        return self.before + time.time() - self.start
+
+
 def norm_stats(pools) -> tuple[float, float]:
     """Mean/std of preprocessed training pixels, each class weighted equally as in the balanced batches."""
     arrays = [getattr(p, "images", p) for p in pools]
@@ -113,10 +127,12 @@ def norm_stats(pools) -> tuple[float, float]:
 
 def train_loop(model, pools, mean, std, epochs, per_class, batch, lr, seed, label, weights=None,
                cfg=AugmentConfig(), last_cfg=None, last_epochs=0, ema=None, weight_decay=1e-4,
-               label_smoothing=0.05, on_epoch=None, checkpoint=None):
+               label_smoothing=0.05, on_epoch=None, checkpoint=None, clock=None):
     """One-cycle AdamW training on balanced batches. The final `last_epochs` epochs use
     `last_cfg`; `ema` is updated after every step. With `checkpoint` (a path), the whole
-    state is saved after every epoch and a run finding one there continues from it."""
+    state is saved after every epoch and a run finding one there continues from it; `clock`,
+    if given, is an object whose `seconds` (the run's time so far) is kept in the checkpoint
+    and restored from it."""
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)
     draws = class_draws(len(pools), per_class, weights)
@@ -137,6 +153,8 @@ def train_loop(model, pools, mean, std, epochs, per_class, batch, lr, seed, labe
         if "torch_rng" in ck:  # dropout draws from the global generator
             torch.set_rng_state(ck["torch_rng"])
         start = ck["epoch"]
+        if clock is not None:
+            clock.resume(ck.get("seconds", 0.0))
         print(f"[{label}] resuming after epoch {start}", flush=True)
     prog = Progress(steps_per_epoch * epochs, label, start * steps_per_epoch)
     for epoch in range(start, epochs):
@@ -159,7 +177,7 @@ def train_loop(model, pools, mean, std, epochs, per_class, batch, lr, seed, labe
                         "ema": ema.model.state_dict() if ema is not None else None,
                         "ema_updates": ema.updates if ema is not None else 0,
                         "rng": rng.bit_generator.state, "gen": gen.get_state(), "torch_rng": torch.get_rng_state(),
-                        "epoch": epoch + 1},
+                        "epoch": epoch + 1, "seconds": clock.seconds if clock is not None else 0.0},
                        checkpoint + ".tmp")
             os.replace(checkpoint + ".tmp", checkpoint)
         if on_epoch:
@@ -226,10 +244,12 @@ def main(argv=None):
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     os.makedirs(a.runs, exist_ok=True)
-    t0 = time.time()
+    clock = RunClock()
     data = load_or_build(a)
     print("data: " + json.dumps({k: v for k, v in data.counts.items() if not isinstance(v, (list, dict))}), flush=True)
-    mean, std = norm_stats(data.pools)
+    # Rounded as the manifest stores them, so that training, calibration and the service
+    # normalise alike.
+    mean, std = (round(v, 6) for v in norm_stats(data.pools))
     print(f"normalization mean {mean:.6f} std {std:.6f}", flush=True)
 
     r = RECIPE
@@ -252,8 +272,14 @@ def main(argv=None):
     train_loop(model, data.pools, mean, std, epochs, 100 if a.quick else r["per_class"], r["batch"], r["lr"],
                a.seed, "glyphnet", r["class_weights"], AugmentConfig(**r["augment"]), AugmentConfig(**r["mild"]),
                0 if a.quick else r["mild_last"], ema, r["weight_decay"], r["label_smoothing"], on_epoch,
-               os.path.join(a.runs, "checkpoint.pt"))
+               os.path.join(a.runs, "checkpoint.pt"), clock)
     final = ema.model
+    known, _ = validation_logits(final, data, mean, std)
+    temperature = fit_temperature({k: v for k, v in known.items() if k != "symbols_val"})
+    with torch.no_grad():  # the fitted temperature, folded into the last layer
+        final[-1].weight /= temperature
+        final[-1].bias /= temperature
+    print(f"temperature {temperature}", flush=True)
     known, unseen = validation_logits(final, data, mean, std)
     rule, bias, table = calibrate({k: v for k, v in known.items() if k in ("mnist_val", "star_val", "smiley_val")},
                                   unseen)
@@ -264,13 +290,14 @@ def main(argv=None):
     print("rejection at the chosen bias:\n" + "\n".join(json.dumps(t) for t in best), flush=True)
     print(f"scribble logit lowered by {bias}; rejection: {json.dumps(rule)}", flush=True)
     validation = figures(known, unseen, rule)
-    seconds = time.time() - t0
+    seconds = clock.seconds
     meta = {
         "date": datetime.date.today().isoformat(), "seconds": round(seconds), "seed": a.seed, "threads": a.threads,
         "epochs": epochs, "mnist_validation": data.counts["mnist_val"],
         "recipe": {k: v for k, v in r.items() if k not in ("mild", "augment")} | {"augment": r["augment"]},
         "data": [f"{k}: {v}" for k, v in data.counts.items() if not isinstance(v, (list, dict))],
-        "history": history, "validation": validation, "scribble_bias": bias, "rejection_candidates": best,
+        "history": history, "validation": validation, "temperature": temperature, "scribble_bias": bias,
+        "rejection_candidates": best,
         "data_counts": data.counts,
     }
     meta["recipe"]["class_weights"] = {"star": r["class_weights"][STAR], "scribble": r["class_weights"][SCRIBBLE]}

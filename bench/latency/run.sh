@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Latency of one request at a time, against what the service says it spent, in one run:
+#   1. sequential keep-alive round trips (bench/latency/client.py, TCP_NODELAY): GET /healthz
+#      against nginx's fixed answer, and POST of a 28x28 PNG against the answer's own
+#      timings_ms, alternating request by request; medians, p99 and ratios;
+#   2. wrk posting the same PNG at 1, 8 and 64 keep-alive connections.
+#
+# Usage: bench/latency/run.sh [requests] [wrk_seconds]   (defaults 2000 and 5)
+#   BASELINE_BIN=path/to/ocr-server  also starts that build and measures it alternating with
+#                                    this one (before/after a change in the same run)
+#   OCR_LOG_LEVEL                    defaults to warning (access log off, as nginx's)
+# Everything listens on 127.0.0.1 only; each step is bounded in count and time.
+# Needs: nginx and wrk (Debian packages; installed with apt-get when missing), python3.
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+REQUESTS="${1:-2000}"
+WRK_SECONDS="${2:-5}"
+SERVICE_PORT="${LATENCY_SERVICE_PORT:-18100}"
+BASELINE_PORT="${LATENCY_BASELINE_PORT:-18101}"
+NGINX_PORT="${LATENCY_NGINX_PORT:-18102}"
+export OCR_LOG_LEVEL="${OCR_LOG_LEVEL:-warning}"
+WORK="$(mktemp -d)"
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+for tool in nginx wrk; do
+    if ! command -v "$tool" >/dev/null; then apt-get install -y "$tool" >/dev/null; fi
+done
+
+nice -n 10 swift build -c release --product ocr-server >/dev/null
+BIN="$(swift build -c release --show-bin-path)/ocr-server"
+
+mkdir -p "$WORK/nginx"
+cat > "$WORK/nginx/nginx.conf" <<CONF
+worker_processes 1;
+error_log $WORK/nginx/error.log warn;
+pid $WORK/nginx/nginx.pid;
+events { worker_connections 256; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    client_body_temp_path $WORK/nginx/body;
+    proxy_temp_path $WORK/nginx/proxy;
+    fastcgi_temp_path $WORK/nginx/fastcgi;
+    uwsgi_temp_path $WORK/nginx/uwsgi;
+    scgi_temp_path $WORK/nginx/scgi;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        location = /healthz {
+            default_type application/json;
+            return 200 '{"status":"ok"}';
+        }
+    }
+}
+CONF
+nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' &
+PIDS+=($!)
+
+# The documented defaults (config.yaml's values) but for the address, in a file of its own so
+# that a baseline build that predates a newer key of config.yaml starts too.
+printf 'server: {host: 127.0.0.1}\n' > "$WORK/service.yaml"
+start_service() {  # binary port log
+    "$1" --config "$WORK/service.yaml" --port "$2" >"$3" 2>&1 &
+    PIDS+=($!)
+}
+start_service "$BIN" "$SERVICE_PORT" "$WORK/service.log"
+SERVICES=(--service "ocr-server=$SERVICE_PORT")
+URLS=("ocr-server=http://127.0.0.1:$SERVICE_PORT")
+if [[ -n "${BASELINE_BIN:-}" ]]; then
+    start_service "$BASELINE_BIN" "$BASELINE_PORT" "$WORK/baseline.log"
+    SERVICES+=(--service "baseline=$BASELINE_PORT")
+    URLS+=("baseline=http://127.0.0.1:$BASELINE_PORT")
+fi
+
+wait_ready() {  # url
+    for _ in $(seq 1 300); do
+        if curl -fs "$1" >/dev/null 2>&1; then return 0; fi
+        sleep 0.1
+    done
+    echo "not ready: $1" >&2
+    exit 1
+}
+wait_ready "http://127.0.0.1:$NGINX_PORT/healthz"
+for entry in "${URLS[@]}"; do wait_ready "${entry#*=}/readyz"; done
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'),"\
+     "load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "build: swift build -c release${BASELINE_BIN:+; baseline: $BASELINE_BIN}; OCR_LOG_LEVEL=$OCR_LOG_LEVEL"
+echo
+
+PNG="$WORK/digit.png"
+timeout 900 python3 bench/latency/client.py "${SERVICES[@]}" --nginx "$NGINX_PORT" \
+    --requests "$REQUESTS" --write-png "$PNG"
+echo
+
+# wrk: requests/s and latency percentiles, alternating the builds at each point.
+export E2E_PNG="$PNG"
+echo "wrk POST /api/v1/recognize (the same PNG), ${WRK_SECONDS} s per point"
+printf "%-12s %5s %12s %9s %9s %9s %8s\n" build conns "requests/s" "p50" "p90" "p99" errors
+for connections in 1 8 64; do
+    threads=2
+    [[ "$connections" == 1 ]] && threads=1
+    for entry in "${URLS[@]}"; do
+        out="$(timeout $((WRK_SECONDS + 30)) wrk -t"$threads" -c"$connections" -d"${WRK_SECONDS}s" --latency \
+            -s bench/e2e/post_png.lua "${entry#*=}/api/v1/recognize")"
+        rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
+        p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"
+        p90="$(awk '$1 == "90%" {print $2}' <<<"$out")"
+        p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
+        errors="$(awk '/Non-2xx|Socket errors/ {printf "%s ", $0}' <<<"$out")"
+        printf "%-12s %5s %12s %9s %9s %9s %8s\n" "${entry%%=*}" "$connections" "$rps" "$p50" "$p90" "$p99" \
+            "${errors:-0}"
+    done
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -121,10 +121,11 @@ final class Connection: @unchecked Sendable {
 
     private func readAvailable() {
         guard machine.state != .closed else { return }
+        let now = ContinuousClock.now
         let actions = withUnsafeTemporaryAllocation(byteCount: 32 * 1024, alignment: 16) { buffer -> [Action] in
             while true {
                 let count = read(fd, buffer.baseAddress, buffer.count)
-                if count > 0 { return machine.bytesRead(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) }
+                if count > 0 { return machine.bytesRead(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), at: now) }
                 if count == 0 { return machine.inputEnded() }
                 if errno == EINTR { continue }
                 if errno == EAGAIN || errno == EWOULDBLOCK { return [] }

@@ -63,6 +63,12 @@ struct ConnectionStateMachine {
     private(set) var awaitingWritable = false
     private var draining = false
     private var parser: RequestParser
+    /// When the read that brought the first byte of the request being parsed returned (nil:
+    /// none of it is buffered yet), and when the latest read returned. A pipelined request that
+    /// is already buffered when its predecessor completes is dated by the latest read, the
+    /// earliest instant at which its arrival is certain.
+    private var requestStartedAt: ContinuousClock.Instant?
+    private var lastReadAt: ContinuousClock.Instant?
     let timeouts: Timeouts
 
     init(configuration: ServerConfiguration) {
@@ -84,12 +90,15 @@ struct ConnectionStateMachine {
         respond(response, method: "GET", version: .http11, keepAlive: false)
     }
 
-    mutating func bytesRead(_ bytes: UnsafeRawBufferPointer) -> [Action] {
+    /// `now`: when the read returned, which dates the requests whose first byte it brought.
+    mutating func bytesRead(_ bytes: UnsafeRawBufferPointer, at now: ContinuousClock.Instant = .now) -> [Action] {
         switch state {
         case .reading:
+            noteRead(at: now)
             parser.append(bytes)
             return parseBuffered(progress: true)
         case .awaitingHandler, .writing(closeAfter: false):
+            noteRead(at: now)
             parser.append(bytes)
             guard input == .open, parser.bufferedByteCount > Self.maxBufferedWhileBusy else { return [] }
             input = .paused
@@ -204,7 +213,9 @@ struct ConnectionStateMachine {
                 return actions + updateReadTimer(progress: progress)
             case .expectsContinue:
                 if input != .ended { actions.append(.write(.continueResponse)) }
-            case .request(let request):
+            case .request(var request):
+                if let started = requestStartedAt ?? lastReadAt { request.receivedAt = started }
+                requestStartedAt = parser.bufferedByteCount > 0 ? lastReadAt : nil
                 state = .awaitingHandler(PendingAnswer(request))
                 return actions + disarm() + [.handle(request)]
             case .error(let status, let reason):
@@ -214,6 +225,11 @@ struct ConnectionStateMachine {
             }
         }
         return actions
+    }
+
+    private mutating func noteRead(at now: ContinuousClock.Instant) {
+        lastReadAt = now
+        if requestStartedAt == nil { requestStartedAt = now }
     }
 
     private mutating func updateReadTimer(progress: Bool) -> [Action] {

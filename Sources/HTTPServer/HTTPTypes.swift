@@ -121,6 +121,10 @@ public struct Request: Sendable {
     /// The client's `X-Request-Id` when it sent a usable one, else one made up
     /// by the server; echoed on the response and in the request's log line.
     public var requestID: String = ""
+    /// When the read that brought the request's first byte returned (set by the connection;
+    /// for a request made in code, when it was made). A handler's own timings start later, so
+    /// this is what lets it count the time spent reading, parsing and dispatching too.
+    public var receivedAt: ContinuousClock.Instant = .now
 
     public init(
         method: String, target: String, version: HTTPVersion = .http11,

@@ -17,7 +17,8 @@ enum RecognitionJSON {
     }
 
     static func render(
-        _ result: RecognitionResult, top: Int, debug: Bool, modelName: String, modelVersion: String, totalMs: Double
+        _ result: RecognitionResult, top: Int, debug: Bool, modelName: String, modelVersion: String,
+        requestMs: Double = 0, totalMs: Double
     ) -> String {
         let headline = result.headline
         var out = "{"
@@ -40,7 +41,7 @@ enum RecognitionJSON {
         out += "],"
         out += "\"model\":{\"name\":\(JSON.quote(modelName)),\"version\":\(JSON.quote(modelVersion))},"
         let t = result.timings
-        out += "\"timings_ms\":{\"decode\":\(ms(t.decode)),\"preprocess\":\(ms(t.preprocess)),"
+        out += "\"timings_ms\":{\"request\":\(ms(requestMs)),\"decode\":\(ms(t.decode)),\"preprocess\":\(ms(t.preprocess)),"
         out += "\"queue\":\(ms(t.queue)),\"inference\":\(ms(t.inference)),\"total\":\(ms(totalMs))}"
         return out + "}"
     }

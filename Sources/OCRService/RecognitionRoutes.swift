@@ -80,11 +80,13 @@ struct RecognitionRoutes: Sendable {
         } catch {
             throw Problems.problem(error)
         }
-        let total = (ContinuousClock.now - start).milliseconds
+        // From the first byte read: reading, parsing and dispatch count too (`request`).
+        let total = (ContinuousClock.now - request.receivedAt).milliseconds
         let model = recognizer.model
         let json = RecognitionJSON.render(
             result, top: min(options.top, model.classes.count), debug: options.debug,
-            modelName: model.name, modelVersion: model.version, totalMs: total
+            modelName: model.name, modelVersion: model.version,
+            requestMs: (start - request.receivedAt).milliseconds, totalMs: total
         )
         return .json(json)
     }

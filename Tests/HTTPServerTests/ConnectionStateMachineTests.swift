@@ -290,4 +290,32 @@ private func get(_ path: String, _ headers: String = "") -> String {
         #expect(machine.expired() == [])
         #expect(words(machine.forceClose()) == [])
     }
+
+    /// `Request.receivedAt` is the instant of the read that brought the request's first byte,
+    /// so a handler can count reading and parsing; a pipelined request already buffered is
+    /// dated by the read that brought it.
+    @Test func requestsAreDatedByTheReadThatBroughtTheirFirstByte() {
+        func handled(_ actions: [ConnectionStateMachine.Action]) -> Request? {
+            for case .handle(let request) in actions { return request }
+            return nil
+        }
+        func read(_ machine: inout ConnectionStateMachine, _ text: String, at instant: ContinuousClock.Instant) -> Request? {
+            handled(Array(text.utf8).withUnsafeBytes { machine.bytesRead($0, at: instant) })
+        }
+        var machine = makeMachine()
+        _ = machine.start()
+        let first = ContinuousClock.now, second = first + .milliseconds(5), third = first + .milliseconds(9)
+        #expect(read(&machine, "GET /a HTTP/1.1\r\nHo", at: first) == nil)
+        let a = read(&machine, "st: t\r\n\r\nGET /b HTTP/1.1\r\nHost: t\r\n\r\n", at: second)
+        #expect(a?.target == "/a")
+        #expect(a?.receivedAt == first)
+        _ = machine.answer()
+        let b = handled(machine.writeCompleted())
+        #expect(b?.target == "/b")
+        #expect(b?.receivedAt == second)
+        _ = machine.answer()
+        _ = machine.written()
+        let c = read(&machine, get("/c"), at: third)
+        #expect(c?.receivedAt == third)
+    }
 }

@@ -4,10 +4,12 @@
 // reads, writes, suspends and resumes sources, programs the timer and closes.
 //
 // Ownership: every mutable property is touched only by blocks running on
-// `queue` (source handlers, the timer, and the hop back from a handler task),
-// which is why the class can be `@unchecked Sendable`.
+// `queue` (source handlers, the timer, and a handler task's answer, sent to the
+// queue or run on it with `queue.sync`), which is why the class can be
+// `@unchecked Sendable`.
 
 import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -107,14 +109,27 @@ final class Connection: @unchecked Sendable {
         if wrote { flush() }
     }
 
+    /// Runs the handler at once, on this queue, up to its first suspension: a handler that
+    /// never suspends (`/healthz`, static files, a recognition whose inference runs on the
+    /// caller's thread) costs no thread hop. The answer is performed in a new block on this
+    /// queue, which runs right after the current one, so performing never nests. A handler
+    /// that did suspend finishes on some other thread and writes from there
+    /// (`queue.sync` runs on the calling thread while the queue is idle, as it is while a
+    /// handler runs, apart from reads), instead of waking a thread for the queue.
     private func handle(_ request: Request) {
         var request = request
         request.remoteAddress = remoteAddress
         let context = self.context
-        Task {
+        let window = SynchronousWindow()
+        Task.immediate {
             let response = await context.respond(to: request)
-            self.queue.async { self.perform(self.machine.handlerFinished(response)) }
+            if window.isOpen {
+                self.queue.async { self.perform(self.machine.handlerFinished(response)) }
+            } else {
+                self.queue.sync { self.perform(self.machine.handlerFinished(response)) }
+            }
         }
+        window.close()
     }
 
     // MARK: - Reading
@@ -266,4 +281,14 @@ final class Connection: @unchecked Sendable {
         deadline = .distantFuture
         perform(machine.timerExpired())
     }
+}
+
+/// Whether `Connection.handle` is still running the handler it started: until it closes the
+/// window, a finished handler may be on the connection's own queue, where `queue.sync`
+/// would deadlock. After that, the handler's task runs on some other thread.
+private final class SynchronousWindow: Sendable {
+    private let open = Mutex(true)
+
+    var isOpen: Bool { open.withLock { $0 } }
+    func close() { open.withLock { $0 = false } }
 }

@@ -3,7 +3,9 @@
 
 import Logging
 
-/// A request handler. It runs as a Swift task, never on a connection's I/O queue.
+/// A request handler. It runs as a Swift task started on the connection's queue, where it
+/// stays until its first suspension (`Connection.handle`): bounded work is fine there, a
+/// blocking wait is not (it would hold a Dispatch thread).
 public typealias Handler = @Sendable (Request) async throws -> Response
 
 /// Wraps a handler: may answer by itself (an API-key check) or call `next` and

@@ -129,6 +129,22 @@ import Testing
         await app.server.shutdown()
     }
 
+    /// Handlers that answer before any suspension run on the connection's queue, the others
+    /// finish on another thread; mixed in one pipeline, every answer still comes in order.
+    @Test func pipelinedImmediateAndSuspendingHandlersAnswerInOrder() async throws {
+        let app = try TestServer()
+        let port = app.port
+        try await offPool {
+            let client = try TestClient(port: port)
+            let paths = (0 ..< 40).map { $0 % 3 == 1 ? "/slow?ms=1" : "/id?v=\($0)" }
+            try client.send(paths.map { "GET \($0) HTTP/1.1\r\nHost: t\r\n\r\n" }.joined())
+            for (index, path) in paths.enumerated() {
+                #expect(try client.readResponse().text == (path.hasPrefix("/slow") ? "slow done" : "\(index)"))
+            }
+        }
+        await app.server.shutdown()
+    }
+
     @Test func parseErrorsAnswerProblemJSONAndClose() async throws {
         let app = try TestServer()
         let port = app.port

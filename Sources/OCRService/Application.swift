@@ -61,7 +61,8 @@ public final class Application: Sendable {
             queueDepth: inference.queueDepth,
             maxBatch: inference.maxBatch,
             maxBatchDelay: .microseconds(inference.maxBatchDelayMicroseconds),
-            deadline: .milliseconds(inference.deadlineMilliseconds)
+            deadline: .milliseconds(inference.deadlineMilliseconds),
+            callerRuns: inference.callerRuns
         ))
         try pool.warmUp()
         let images = configuration.images

@@ -37,6 +37,9 @@ public struct Configuration: Sendable, Equatable {
         public var maxBatch = 8
         public var maxBatchDelayMicroseconds = 0
         public var deadlineMilliseconds = 2000
+        /// A request that finds nothing queued and no batch running runs on its caller's
+        /// thread (`PoolConfiguration.callerRuns`).
+        public var callerRuns = true
     }
 
     public struct RateLimit: Sendable, Equatable {

@@ -41,6 +41,17 @@ struct ConfigKey: Sendable {
         }
     }
 
+    static func bool(
+        _ path: String, _ keyPath: any WritableKeyPath<Configuration, Bool> & Sendable, _ summary: String
+    ) -> ConfigKey {
+        ConfigKey(path: path, summary: summary) { (config: inout Configuration, raw: RawConfigValue, source: String) throws(ConfigurationError) in
+            guard case .scalar(let text) = raw, let value = ["true": true, "false": false][text] else {
+                throw .wrongType(key: path, expected: "true or false", got: raw.text, source: source)
+            }
+            config[keyPath: keyPath] = value
+        }
+    }
+
     static func seconds(
         _ path: String, _ keyPath: any WritableKeyPath<Configuration, Double> & Sendable, _ range: ClosedRange<Double>, _ summary: String
     ) -> ConfigKey {
@@ -115,6 +126,7 @@ enum ConfigurationSchema {
         .int("inference.max_batch", \.inference.maxBatch, 1...1024, "largest dynamic batch"),
         .int("inference.max_batch_delay_us", \.inference.maxBatchDelayMicroseconds, 0...1_000_000, "wait to fill a batch"),
         .int("inference.deadline_ms", \.inference.deadlineMilliseconds, 1...600_000, "per-request inference deadline"),
+        .bool("inference.caller_runs", \.inference.callerRuns, "run a lone request on its caller's thread"),
         .list("api.cors_origins", \.api.corsOrigins, "'*' or http(s)://host[:port] origins", "origins allowed by CORS", valid: isOrigin),
         .list("api.api_keys", \.api.apiKeys, "non-empty keys without spaces or commas", "accepted API keys (empty = open)", valid: isAPIKey),
         .seconds("api.rate_limit.requests_per_second", \.api.rateLimit.requestsPerSecond, 0...1_000_000, "per-client rate (0 = off)"),

@@ -6,9 +6,11 @@ import NeuralNetwork
 /// Callers `await classify`; their glyphs join a bounded FIFO queue (a full
 /// queue is an immediate `.overloaded`, never growth), a worker takes up to
 /// `maxBatch` queued glyphs (optionally waiting `maxBatchDelay` for more),
-/// runs them as one batch in its own `InferenceSession`, and resumes each
+/// runs them as one batch in an `InferenceSession`, and resumes each
 /// caller with its own results in order. Glyphs still queued at their
-/// deadline fail with `.deadlineExceeded`.
+/// deadline fail with `.deadlineExceeded`. A request that finds the pool
+/// idle runs at once on its caller's thread, without suspending
+/// (`PoolCore.runAlone`).
 public final class InferencePool: Sendable {
     public let model: Model
     public let configuration: PoolConfiguration
@@ -35,6 +37,7 @@ public final class InferencePool: Sendable {
         }
         guard !inputs.isEmpty else { return PoolResult(logits: [], queueWait: .zero, inference: .zero) }
         let core = self.core
+        if let result = core.runAlone(inputs) { return result }
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<PoolResult, PoolError>, Never>) in
             core.condition.lock()
             guard core.accepting else {
@@ -108,6 +111,7 @@ public final class InferencePool: Sendable {
         return PoolStats(
             workers: configuration.workers, queueDepth: core.queue.count, queueCapacity: core.queue.capacity,
             busyWorkers: core.busyWorkers, acceptedGlyphs: core.acceptedGlyphs, completedGlyphs: core.completedGlyphs, batches: core.batches,
+            callerBatches: core.callerBatches,
             largestBatch: core.largestBatch, rejectedOverloaded: core.rejectedOverloaded,
             rejectedDeadline: core.rejectedDeadline, rejectedShuttingDown: core.rejectedShuttingDown,
             ready: core.ready && core.accepting)

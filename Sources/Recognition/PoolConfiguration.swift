@@ -3,7 +3,8 @@ import NeuralNetwork
 
 /// How the inference pool is sized and how it batches.
 public struct PoolConfiguration: Sendable, Equatable {
-    /// Dedicated inference threads, each with its own scratch arena.
+    /// Dedicated inference threads, and as many scratch arenas: at most this many
+    /// batches run at once, on the workers or on callers' threads.
     public var workers: Int
     /// Most glyphs waiting at once; one more is refused as `overloaded`.
     public var queueDepth: Int
@@ -14,24 +15,32 @@ public struct PoolConfiguration: Sendable, Equatable {
     public var maxBatch: Int
     /// How long a worker holding fewer than `maxBatch` glyphs waits for more.
     /// Zero (the default) never delays a lone request: the worker takes
-    /// whatever is queued and starts at once. Positive values trade latency
-    /// for throughput under load.
+    /// whatever is queued and starts at once, and a request that finds nothing
+    /// queued may run on its caller's thread (`callerRuns`). Positive values
+    /// trade latency for throughput under load, and send every request through
+    /// the queue.
     public var maxBatchDelay: Duration
     /// How long a glyph may wait in the queue before its request fails with `deadlineExceeded`.
     public var deadline: Duration
+    /// Whether a request that finds nothing queued and no batch running runs on its caller's
+    /// thread instead of waking a worker (`PoolCore.runAlone`; never with a batch delay).
+    /// Off, every request goes through the queue.
+    public var callerRuns: Bool
 
     public init(
         workers: Int = ProcessInfo.processInfo.activeProcessorCount,
         queueDepth: Int = 256,
         maxBatch: Int = 8,
         maxBatchDelay: Duration = .zero,
-        deadline: Duration = .seconds(2)
+        deadline: Duration = .seconds(2),
+        callerRuns: Bool = true
     ) {
         self.workers = workers
         self.queueDepth = queueDepth
         self.maxBatch = maxBatch
         self.maxBatchDelay = maxBatchDelay
         self.deadline = deadline
+        self.callerRuns = callerRuns
     }
 }
 
@@ -77,11 +86,14 @@ public struct PoolStats: Sendable, Equatable {
     public var workers: Int
     public var queueDepth: Int
     public var queueCapacity: Int
+    /// Batches running now, on a worker or on a caller's thread.
     public var busyWorkers: Int
     /// Glyphs admitted to the queue since start.
     public var acceptedGlyphs: Int
     public var completedGlyphs: Int
     public var batches: Int
+    /// Of `batches`, those run on their caller's thread (a lone request, nothing queued).
+    public var callerBatches: Int
     public var largestBatch: Int
     public var rejectedOverloaded: Int
     public var rejectedDeadline: Int

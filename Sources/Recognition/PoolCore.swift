@@ -7,6 +7,14 @@ import NeuralNetwork
 /// Workers sleep on it while the queue is empty; the reaper sleeps on it
 /// until the oldest queued glyph's deadline. No caller code ever runs while
 /// the lock is held: continuations are collected and resumed after unlock.
+///
+/// A batch runs in an `Arena` (a session and its buffers), one per worker. A
+/// worker needs one to run a batch; so does a caller that runs its own request
+/// (`runAlone`): when nothing is queued or running, a request of up to
+/// `maxBatch` glyphs runs at once on the caller's thread, which is awake already,
+/// instead of waking a worker and then being woken by it (two thread hand-offs,
+/// most of a lone request's time outside the engine). The arenas bound how many
+/// batches run at once, wherever they run, to `workers`.
 final class PoolCore: @unchecked Sendable {
     let model: Model
     let configuration: PoolConfiguration
@@ -26,7 +34,12 @@ final class PoolCore: @unchecked Sendable {
 
     var queue: RingQueue
     private(set) var lifecycle: Lifecycle = .warmingUp
+    /// Arenas not in use; whoever takes one owns it until it is put back.
+    private var arenas: [Arena]
+    /// Batches running now, on a worker or on a caller's thread.
     var busyWorkers = 0
+    /// Batches run on their caller's thread (`runAlone`).
+    var callerBatches = 0
     var liveThreads = 0
     var acceptedGlyphs = 0
     var completedGlyphs = 0
@@ -40,6 +53,7 @@ final class PoolCore: @unchecked Sendable {
         self.model = model
         self.configuration = configuration
         self.queue = RingQueue(capacity: configuration.queueDepth)
+        self.arenas = (0 ..< configuration.workers).map { _ in Arena(model: model, maxBatch: configuration.maxBatch) }
     }
 
     /// Whether new work is taken.
@@ -110,21 +124,23 @@ final class PoolCore: @unchecked Sendable {
     // MARK: Workers
 
     private func workerLoop() {
-        let session = InferenceSession(model: model, maxBatch: configuration.maxBatch)
-        let inputSize = model.inputSize, classes = model.classes.count
-        var inputs = [Float](repeating: 0, count: configuration.maxBatch * inputSize)
-        var logits = [Float](repeating: 0, count: configuration.maxBatch * classes)
+        let classes = model.classes.count
         var batch: [QueueItem] = []
         batch.reserveCapacity(configuration.maxBatch)
         let clock = ContinuousClock()
 
         condition.lock()
         while true {
-            while queue.isEmpty && !stopping { condition.wait() }
+            while (queue.isEmpty || arenas.isEmpty) && !stopping { condition.wait() }
             if queue.isEmpty && stopping { break }
+            guard let arena = arenas.popLast() else {
+                condition.wait()  // Stopping, with work left, while callers hold every arena.
+                continue
+            }
             var resumptions: [Resumption] = []
             takeBatch(into: &batch, resumptions: &resumptions, clock: clock)
             if batch.isEmpty {
+                arenas.append(arena)
                 condition.unlock()
                 runResumptions(resumptions)
                 condition.lock()
@@ -136,23 +152,10 @@ final class PoolCore: @unchecked Sendable {
             runResumptions(resumptions)
             resumptions.removeAll()  // each continuation is resumed exactly once
 
-            for (slot, item) in batch.enumerated() {
-                inputs.withUnsafeMutableBufferPointer { destination in
-                    item.request.inputs[item.index].withUnsafeBufferPointer { source in
-                        guard let d = destination.baseAddress, let s = source.baseAddress else { return }
-                        (d + slot * inputSize).update(from: s, count: inputSize)
-                    }
-                }
-            }
+            for (slot, item) in batch.enumerated() { arena.load(item.request.inputs[item.index], into: slot) }
             let start = clock.now
             let count = batch.count
-            inputs.withUnsafeBufferPointer { i in
-                logits.withUnsafeMutableBufferPointer { o in
-                    // Sizes are fixed by construction (count ≤ maxBatch, buffers sized for maxBatch).
-                    try? session.run(inputs: UnsafeBufferPointer(rebasing: i[0 ..< count * inputSize]), count: count,
-                                     logits: UnsafeMutableBufferPointer(rebasing: o[0 ..< count * classes]))
-                }
-            }
+            arena.run(count: count)
             let end = clock.now
             metrics.inference.recordNanoseconds((end - start).nanoseconds)
             metrics.batchSize.record(count)
@@ -164,7 +167,7 @@ final class PoolCore: @unchecked Sendable {
             completedGlyphs += count
             for (slot, item) in batch.enumerated() {
                 let request = item.request
-                request.logits[item.index] = Array(logits[slot * classes ..< (slot + 1) * classes])
+                request.logits[item.index] = Array(arena.logits[slot * classes ..< (slot + 1) * classes])
                 request.remaining -= 1
                 if request.remaining == 0, let first = request.firstStart {
                     let result = PoolResult(logits: request.logits, queueWait: first - request.enqueued,
@@ -173,6 +176,7 @@ final class PoolCore: @unchecked Sendable {
                 }
             }
             batch.removeAll(keepingCapacity: true)
+            arenas.append(arena)
             if stopping && queue.isEmpty { condition.broadcast() }  // a draining shutdown may be waiting
             condition.unlock()
             runResumptions(resumptions)
@@ -181,6 +185,53 @@ final class PoolCore: @unchecked Sendable {
         liveThreads -= 1
         condition.broadcast()
         condition.unlock()
+    }
+
+    // MARK: A lone request on its caller's thread
+
+    /// Runs `inputs` at once on the calling thread when the request is alone: nothing is
+    /// queued (so the queue's order is kept) and no batch is running, the request fits one
+    /// batch, `callerRuns` is on and no batch delay is configured (a delay asks for requests to
+    /// be grouped). Returns nil, having done nothing, otherwise. Only alone: under load the
+    /// callers are the threads that read and answer every connection, and a batch run on one
+    /// of them holds up the answers of the batches the workers finish meanwhile (at 64
+    /// connections, running whenever an arena was free doubled the median latency).
+    func runAlone(_ inputs: [[Float]]) -> PoolResult? {
+        guard configuration.callerRuns, configuration.maxBatchDelay == .zero, inputs.count <= configuration.maxBatch else {
+            return nil
+        }
+        condition.lock()
+        guard accepting, queue.isEmpty, busyWorkers == 0, let arena = arenas.popLast() else {
+            condition.unlock()
+            return nil
+        }
+        acceptedGlyphs += inputs.count
+        busyWorkers += 1
+        condition.unlock()
+
+        let clock = ContinuousClock()
+        let enqueued = clock.now
+        for (slot, input) in inputs.enumerated() { arena.load(input, into: slot) }
+        let start = clock.now
+        arena.run(count: inputs.count)
+        let end = clock.now
+        let classes = model.classes.count
+        let logits = (0 ..< inputs.count).map { Array(arena.logits[$0 * classes ..< ($0 + 1) * classes]) }
+        metrics.queueWait.recordNanoseconds(0)
+        metrics.inference.recordNanoseconds((end - start).nanoseconds)
+        metrics.batchSize.record(inputs.count)
+
+        condition.lock()
+        arenas.append(arena)
+        busyWorkers -= 1
+        batches += 1
+        callerBatches += 1
+        largestBatch = max(largestBatch, inputs.count)
+        completedGlyphs += inputs.count
+        // A worker may be waiting for this arena, or a shutdown for the pool to be idle.
+        if !queue.isEmpty || lifecycle >= .draining { condition.broadcast() }
+        condition.unlock()
+        return PoolResult(logits: logits, queueWait: start - enqueued, inference: end - start)
     }
 
     /// Called with the lock held. Takes up to `maxBatch` live glyphs; if the
@@ -259,5 +310,48 @@ final class PoolCore: @unchecked Sendable {
         liveThreads -= 1
         condition.broadcast()
         condition.unlock()
+    }
+}
+
+/// One batch's working memory: a session and its input and logit buffers, sized for
+/// `maxBatch` glyphs. Not safe to share: it belongs to whoever took it from
+/// `PoolCore`'s free list (under the pool's lock) until it is put back, which is why it
+/// can be `@unchecked Sendable`.
+final class Arena: @unchecked Sendable {
+    private let session: InferenceSession
+    private let inputSize: Int
+    private let classes: Int
+    private var inputs: [Float]
+    private(set) var logits: [Float]
+
+    init(model: Model, maxBatch: Int) {
+        session = InferenceSession(model: model, maxBatch: maxBatch)
+        inputSize = model.inputSize
+        classes = model.classes.count
+        inputs = [Float](repeating: 0, count: maxBatch * model.inputSize)
+        logits = [Float](repeating: 0, count: maxBatch * model.classes.count)
+    }
+
+    /// Copies one glyph's normalized input into batch slot `slot`.
+    func load(_ input: [Float], into slot: Int) {
+        let inputSize = self.inputSize
+        inputs.withUnsafeMutableBufferPointer { destination in
+            input.withUnsafeBufferPointer { source in
+                guard let d = destination.baseAddress, let s = source.baseAddress else { return }
+                (d + slot * inputSize).update(from: s, count: inputSize)
+            }
+        }
+    }
+
+    /// Runs the first `count` slots; their logits are then in `logits`, glyph-major.
+    func run(count: Int) {
+        let inputSize = self.inputSize, classes = self.classes
+        inputs.withUnsafeBufferPointer { i in
+            logits.withUnsafeMutableBufferPointer { o in
+                // Sizes are fixed by construction (count ≤ maxBatch, buffers sized for maxBatch).
+                try? session.run(inputs: UnsafeBufferPointer(rebasing: i[0 ..< count * inputSize]), count: count,
+                                 logits: UnsafeMutableBufferPointer(rebasing: o[0 ..< count * classes]))
+            }
+        }
     }
 }

@@ -43,7 +43,7 @@ import Testing
           timeouts: {head_seconds: 1.5, idle_seconds: 2, body_seconds: 3, write_seconds: 4, drain_seconds: 0}
         model: {path: m.json}
         images: {max_width: 100, max_height: 200, max_pixels: 20000}
-        inference: {workers: 3, queue_depth: 7, max_batch: 8, max_batch_delay_us: 500, deadline_ms: 99}
+        inference: {workers: 3, queue_depth: 7, max_batch: 8, max_batch_delay_us: 500, deadline_ms: 99, caller_runs: false}
         api:
           cors_origins: ["https://example.org", "*"]
           api_keys: [k1, k2]
@@ -62,6 +62,7 @@ import Testing
         #expect(config.images.maxPixels == 20000)
         #expect(config.inference.workers == 3)
         #expect(config.inference.maxBatchDelayMicroseconds == 500)
+        #expect(config.inference.callerRuns == false)
         #expect(config.api.corsOrigins == ["https://example.org", "*"])
         #expect(config.api.apiKeys == ["k1", "k2"])
         #expect(config.api.rateLimit.requestsPerSecond == 2.5)
@@ -103,6 +104,8 @@ import Testing
         #expect(error("server: 5")?.description == "configuration: 'server' must be a mapping, got '5' (test.yaml)")
         #expect(error("server: {port: [1, 2]}")?.description
             == "configuration: 'server.port' must be an integer, got '[1, 2]' (test.yaml)")
+        #expect(error("inference: {caller_runs: 1}")?.description
+            == "configuration: 'inference.caller_runs' must be true or false, got '1' (test.yaml)")
         #expect(error("", env: ["OCR_SERVER_TIMEOUTS_IDLE_SECONDS": "soon"])?.description
             == "configuration: 'server.timeouts.idle_seconds' must be a number, got 'soon' (environment OCR_SERVER_TIMEOUTS_IDLE_SECONDS)")
     }

@@ -3,7 +3,11 @@ import NeuralNetwork
 @testable import Recognition
 
 /// The pool against real threads and a real (small, random) model. Timing
-/// only appears as "the test finishes", never as a measured bound.
+/// only appears as "the test finishes", never as a measured bound. The tests of
+/// the queue itself (refusals, deadlines, shutdown with glyphs queued) turn
+/// `callerRuns` off: a submitter running its own glyph would both bypass the
+/// queue they examine and, by keeping a thread of the test's busy, slow the
+/// flood they rely on.
 @Suite struct InferencePoolTests {
     @Test func concurrentSubmittersEachGetTheirOwnResults() async throws {
         let model = try PoolTestModel.make(width: 4)
@@ -60,6 +64,38 @@ import NeuralNetwork
         await pool.shutdown(drainTimeout: .seconds(5))
     }
 
+    /// With nothing queued or running, a request runs on its caller's thread and never
+    /// suspends; one larger than a batch, or any with a batch delay configured, goes through
+    /// the workers. The answers are the same either way.
+    @Test func aLoneRequestRunsOnItsCallersThread() async throws {
+        let model = try PoolTestModel.make(width: 4)
+        let pool = try InferencePool(model: model, configuration: .init(workers: 1, maxBatch: 2))
+        for (index, glyph) in PoolTestModel.glyphs(5, seed: 21).enumerated() {
+            let result = try await pool.classify([glyph])
+            #expect(zip(result.probabilities[0], try PoolTestModel.expected(model, glyph)).allSatisfy { abs($0 - $1) <= 1e-6 })
+            #expect(pool.stats.callerBatches == index + 1)
+        }
+        let three = PoolTestModel.glyphs(3, seed: 22)
+        let result = try await pool.classify(three)
+        for (got, glyph) in zip(result.probabilities, three) {
+            #expect(zip(got, try PoolTestModel.expected(model, glyph)).allSatisfy { abs($0 - $1) <= 1e-6 })
+        }
+        let stats = pool.stats
+        #expect(stats.callerBatches == 5)
+        #expect(stats.batches == 5 + 2)
+        #expect(stats.acceptedGlyphs == 8)
+        #expect(stats.completedGlyphs == 8)
+        #expect(stats.busyWorkers == 0)
+        await pool.shutdown(drainTimeout: .seconds(5))
+
+        let delayed = try InferencePool(model: model, configuration: .init(workers: 1, maxBatch: 2,
+                                                                           maxBatchDelay: .microseconds(1)))
+        _ = try await delayed.classify(PoolTestModel.glyphs(1, seed: 23))
+        #expect(delayed.stats.callerBatches == 0)
+        #expect(delayed.stats.batches == 1)
+        await delayed.shutdown(drainTimeout: .seconds(5))
+    }
+
     @Test func aMultiGlyphRequestComesBackInOrder() async throws {
         let model = try PoolTestModel.make(width: 4)
         let pool = try InferencePool(model: model, configuration: .init(workers: 2, maxBatch: 3))
@@ -87,7 +123,7 @@ import NeuralNetwork
         // Heavy enough (~130 MFLOP a glyph) that the one worker is still busy while all 24 are submitted,
         // even on the fastest kernels.
         let model = try PoolTestModel.make(width: 96)
-        let pool = try InferencePool(model: model, configuration: .init(workers: 1, queueDepth: 4, maxBatch: 1, deadline: .seconds(600)))
+        let pool = try InferencePool(model: model, configuration: .init(workers: 1, queueDepth: 4, maxBatch: 1, deadline: .seconds(600), callerRuns: false))
         let outcomes = await withTaskGroup(of: PoolError?.self) { group in
             for glyph in PoolTestModel.glyphs(24, seed: 5) {
                 group.addTask {
@@ -112,7 +148,7 @@ import NeuralNetwork
         // Heavy enough (~130 MFLOP a glyph) that 48 submitters keep a 4-deep queue full while
         // the one worker runs, even on the fastest kernels.
         let model = try PoolTestModel.make(width: 96)
-        let pool = try InferencePool(model: model, configuration: .init(workers: 1, queueDepth: 4, maxBatch: 1, deadline: .seconds(600)))
+        let pool = try InferencePool(model: model, configuration: .init(workers: 1, queueDepth: 4, maxBatch: 1, deadline: .seconds(600), callerRuns: false))
         // An idle pool has room: no refusal, nothing counted.
         #expect(throws: Never.self) { try pool.refuseIfSaturated() }
         #expect(pool.stats.rejectedOverloaded == 0)
@@ -150,7 +186,7 @@ import NeuralNetwork
         // Heavy enough (~130 MFLOP a glyph) that one glyph outlasts the 500 µs deadline on the fastest kernels.
         let model = try PoolTestModel.make(width: 96)
         let pool = try InferencePool(model: model, configuration: .init(workers: 1, queueDepth: 256, maxBatch: 1,
-                                                                        deadline: .microseconds(500)))
+                                                                        deadline: .microseconds(500), callerRuns: false))
         let outcomes = await withTaskGroup(of: PoolError?.self) { group in
             for glyph in PoolTestModel.glyphs(64, seed: 6) {
                 group.addTask {
@@ -170,7 +206,7 @@ import NeuralNetwork
 
     @Test func shutdownDrainsWhatIsQueuedThenRefusesNewWork() async throws {
         let model = try PoolTestModel.make(width: 16)
-        let pool = try InferencePool(model: model, configuration: .init(workers: 1, maxBatch: 2, deadline: .seconds(600)))
+        let pool = try InferencePool(model: model, configuration: .init(workers: 1, maxBatch: 2, deadline: .seconds(600), callerRuns: false))
         let glyphs = PoolTestModel.glyphs(6, seed: 3)
         let tasks = glyphs.map { glyph in Task { try await pool.classify([glyph]) } }
         while pool.stats.acceptedGlyphs < glyphs.count { await Task.yield() }
@@ -187,7 +223,7 @@ import NeuralNetwork
     @Test func shutdownWithoutDrainTimeFailsTheQueuedRequests() async throws {
         // Heavy enough that 64 glyphs, one at a time, outlast the few microseconds before shutdown.
         let model = try PoolTestModel.make(width: 64)
-        let pool = try InferencePool(model: model, configuration: .init(workers: 1, maxBatch: 1, deadline: .seconds(600)))
+        let pool = try InferencePool(model: model, configuration: .init(workers: 1, maxBatch: 1, deadline: .seconds(600), callerRuns: false))
         let glyphs = PoolTestModel.glyphs(64, seed: 4)
         let tasks = glyphs.map { glyph in Task { () -> PoolError? in
             do throws(PoolError) { _ = try await pool.classify([glyph]); return nil } catch { return error }

@@ -162,6 +162,7 @@ def main() -> None:
             print(f"  round trip / total {statistics.median(trips[name]) / total:.2f}x;"
                   f" round trip median {statistics.median(trips[name]):.3f} ms (target <= 0.45),"
                   f" p99 {percentile(trips[name], 99):.3f} ms (target <= 1.5)")
+            print(f"  {name} inference_median_ms={statistics.median(stages[name]['timings_ms.inference']):.4f}")
 
 
 if __name__ == "__main__":

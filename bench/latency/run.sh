@@ -34,7 +34,9 @@ for tool in nginx wrk; do
 done
 
 nice -n 10 swift build -c release --product ocr-server >/dev/null
+nice -n 10 swift build -c release --product ocr-bench >/dev/null
 BIN="$(swift build -c release --show-bin-path)/ocr-server"
+BENCH="$(swift build -c release --show-bin-path)/ocr-bench"
 
 mkdir -p "$WORK/nginx"
 cat > "$WORK/nginx/nginx.conf" <<CONF
@@ -96,7 +98,15 @@ echo
 
 PNG="$WORK/digit.png"
 timeout 900 python3 bench/latency/client.py "${SERVICES[@]}" --nginx "$NGINX_PORT" \
-    --requests "$REQUESTS" --write-png "$PNG"
+    --requests "$REQUESTS" --write-png "$PNG" | tee "$WORK/client.txt"
+echo
+
+# The engine alone, batch 1, on the same model, right after: the in-service inference against it.
+engine_us="$(timeout 300 "$BENCH" engine --model Models/glyphnet.json --iterations 2000 --batches 5 \
+    | awk -F= '$1 == "batch1_median_us" {print $2}')"
+echo "ocr-bench engine (same model, one thread): batch-1 median ${engine_us} us"
+awk -v e="$engine_us" '$2 ~ /^inference_median_ms=/ {split($2, v, "="); printf "  %s: in-service inference median %.1f us = %.2fx the engine (target <= 1.3)\n", $1, v[2] * 1000, v[2] * 1000 / e}' \
+    "$WORK/client.txt"
 echo
 
 # wrk: requests/s and latency percentiles, alternating the builds at each point.

@@ -40,6 +40,11 @@ final class PoolCore: @unchecked Sendable {
     var busyWorkers = 0
     /// Batches run on their caller's thread (`runAlone`).
     var callerBatches = 0
+    /// How many requests in a row found the pool idle (`runAlone`).
+    private var idleArrivals = 0
+    /// Callers run their own batch only once this many requests in a row found the pool idle:
+    /// a request alone now but among others a moment ago is part of a load (`runAlone`).
+    static let idleArrivalsBeforeCallerRuns = 8
     var liveThreads = 0
     var acceptedGlyphs = 0
     var completedGlyphs = 0
@@ -190,18 +195,26 @@ final class PoolCore: @unchecked Sendable {
     // MARK: A lone request on its caller's thread
 
     /// Runs `inputs` at once on the calling thread when the request is alone: nothing is
-    /// queued (so the queue's order is kept) and no batch is running, the request fits one
-    /// batch, `callerRuns` is on and no batch delay is configured (a delay asks for requests to
-    /// be grouped). Returns nil, having done nothing, otherwise. Only alone: under load the
+    /// queued (so the queue's order is kept) and no batch is running, nor was when each of the
+    /// last `idleArrivalsBeforeCallerRuns` requests came; the request fits one batch,
+    /// `callerRuns` is on and no batch delay is configured (a delay asks for requests to be
+    /// grouped). Returns nil, having done nothing, otherwise. Only alone: under load the
     /// callers are the threads that read and answer every connection, and a batch run on one
-    /// of them holds up the answers of the batches the workers finish meanwhile (at 64
-    /// connections, running whenever an arena was free doubled the median latency).
+    /// of them holds up the answers of the batches the workers finish meanwhile. Running
+    /// whenever an arena was free doubled the median latency at 64 connections; whenever the
+    /// pool was idle still cost a third of the throughput at 8 (bench/README.md, "Latency").
     func runAlone(_ inputs: [[Float]]) -> PoolResult? {
         guard configuration.callerRuns, configuration.maxBatchDelay == .zero, inputs.count <= configuration.maxBatch else {
             return nil
         }
         condition.lock()
-        guard accepting, queue.isEmpty, busyWorkers == 0, let arena = arenas.popLast() else {
+        guard queue.isEmpty, busyWorkers == 0 else {
+            idleArrivals = 0
+            condition.unlock()
+            return nil
+        }
+        idleArrivals = min(idleArrivals + 1, Self.idleArrivalsBeforeCallerRuns)
+        guard accepting, idleArrivals >= Self.idleArrivalsBeforeCallerRuns, let arena = arenas.popLast() else {
             condition.unlock()
             return nil
         }

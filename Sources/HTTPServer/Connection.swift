@@ -110,8 +110,9 @@ final class Connection: @unchecked Sendable {
     }
 
     /// Runs the handler at once, on this queue, up to its first suspension: a handler that
-    /// never suspends (`/healthz`, static files, a recognition whose inference runs on the
-    /// caller's thread) costs no thread hop. The answer is performed in a new block on this
+    /// never suspends (`/healthz`, static files) costs no thread hop. A route that offloads
+    /// (recognition, whose decoding can take milliseconds) starts its task elsewhere and its
+    /// answer comes back with `queue.async`. The answer is performed in a new block on this
     /// queue, which runs right after the current one, so performing never nests. A handler
     /// that did suspend finishes on some other thread and writes from there
     /// (`queue.sync` runs on the calling thread while the queue is idle, as it is while a
@@ -120,6 +121,13 @@ final class Connection: @unchecked Sendable {
         var request = request
         request.remoteAddress = remoteAddress
         let context = self.context
+        if context.router.offloads(request) {
+            Task {
+                let response = await context.respond(to: request)
+                self.queue.async { self.perform(self.machine.handlerFinished(response)) }
+            }
+            return
+        }
         let window = SynchronousWindow()
         Task.immediate {
             let response = await context.respond(to: request)

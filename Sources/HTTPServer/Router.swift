@@ -4,8 +4,9 @@
 import Logging
 
 /// A request handler. It runs as a Swift task started on the connection's queue, where it
-/// stays until its first suspension (`Connection.handle`): bounded work is fine there, a
-/// blocking wait is not (it would hold a Dispatch thread).
+/// stays until its first suspension (`Connection.handle`): short work is fine there, a
+/// blocking wait is not (it would hold a Dispatch thread). A route registered with
+/// `offload: true` starts its task elsewhere instead, for handlers with long work up front.
 public typealias Handler = @Sendable (Request) async throws -> Response
 
 /// Wraps a handler: may answer by itself (an API-key check) or call `next` and
@@ -15,6 +16,7 @@ public typealias Middleware = @Sendable (Request, _ next: Handler) async throws 
 public struct Router: Sendable {
     private struct Route: Sendable {
         let handler: Handler
+        var offload = false
     }
 
     /// path → method → route, for exact matches.
@@ -30,11 +32,13 @@ public struct Router: Sendable {
 
     /// Registers `handler` for `method` on exactly `path`. `headers` are added to
     /// every response of this route that does not set them itself.
+    /// `offload`: start the handler's task off the connection's queue (see `Handler`).
     public mutating func on(
         _ method: String, _ path: String, headers: [(String, String)] = [],
-        use middleware: [Middleware] = [], _ handler: @escaping Handler
+        use middleware: [Middleware] = [], offload: Bool = false, _ handler: @escaping Handler
     ) {
-        exact[path, default: [:]][method] = Route(handler: Self.wrap(handler, headers: headers, middleware: middleware))
+        exact[path, default: [:]][method] = Route(
+            handler: Self.wrap(handler, headers: headers, middleware: middleware), offload: offload)
     }
 
     /// Registers `handler` for every path starting with `prefix` (e.g. static files under "/").
@@ -72,6 +76,12 @@ public struct Router: Sendable {
             logger.error("handler failed", metadata: ["path": "\(request.path)", "error": "\(error)"])
             return Problem(.internalServerError, detail: "The server could not complete the request.").response
         }
+    }
+
+    /// Whether the request's route asked for its handler to start off the connection's queue.
+    func offloads(_ request: Request) -> Bool {
+        guard let routes = routes(for: request.path) else { return false }
+        return (routes[request.method] ?? (request.method == "HEAD" ? routes["GET"] : nil))?.offload ?? false
     }
 
     /// Finds the route for a request and runs it; HEAD falls back to GET.

@@ -23,7 +23,7 @@ struct RecognitionRoutes: Sendable {
     let readiness: Readiness
 
     func register(_ router: inout Router) {
-        router.on("POST", "/api/v1/recognize") { request in try await recognize(request) }
+        router.on("POST", "/api/v1/recognize", offload: true) { request in try await recognize(request) }
         router.on("GET", "/api/v1/model") { _ in model() }
         router.on("GET", "/readyz") { _ in try readyz() }
     }

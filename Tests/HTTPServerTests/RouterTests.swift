@@ -25,6 +25,20 @@ import Testing
         try #require(JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
     }
 
+    /// Only a route registered with `offload: true` starts its handler off the connection's
+    /// queue; HEAD follows GET, and a path with no route (a 404) is answered in place.
+    @Test func offloadIsChosenPerRoute() async {
+        var router = router()
+        router.on("GET", "/heavy", offload: true) { _ in .text("heavy") }
+        #expect(router.offloads(Request(method: "GET", target: "/heavy")))
+        #expect(router.offloads(Request(method: "HEAD", target: "/heavy?x=1")))
+        #expect(!router.offloads(Request(method: "POST", target: "/heavy")))
+        #expect(!router.offloads(Request(method: "GET", target: "/a")))
+        #expect(!router.offloads(Request(method: "GET", target: "/files/x")))
+        #expect(!router.offloads(Request(method: "GET", target: "/nowhere")))
+        #expect(await router.respond(to: Request(method: "GET", target: "/heavy")).body == Array("heavy".utf8))
+    }
+
     @Test func exactAndPrefixRoutes() async {
         let router = router()
         #expect(await router.respond(to: Request(method: "GET", target: "/a")).body == Array("a".utf8))

@@ -77,6 +77,14 @@ public enum Segmentation {
     /// Throws `tooManyGlyphs` above `limit` glyphs (or `maxComponents` candidates) and `empty`
     /// when nothing is left.
     public static func regions(of map: ComponentMap, limit: Int = maxGlyphs) throws(ImagingError) -> [Region] {
+        let regions = mergeOverlapping(try significant(map, limit: limit), of: map)
+        if regions.count > limit { throw .tooManyGlyphs(count: regions.count, limit: limit) }
+        return regions
+    }
+
+    /// The indices of `map.components` that are not specks (see `speckSizeFraction`).
+    /// Throws `empty` when none is left and `tooManyGlyphs` above `maxComponents`.
+    public static func significant(_ map: ComponentMap, limit: Int = maxGlyphs) throws(ImagingError) -> [Int] {
         let all = map.components
         let tallest = all.map(\.box.height).max() ?? 0
         let largest = all.map(\.pixelCount).max() ?? 0
@@ -88,7 +96,13 @@ public enum Segmentation {
         }
         if kept.isEmpty { throw .empty }
         if kept.count > maxComponents { throw .tooManyGlyphs(count: kept.count, limit: limit) }
+        return kept
+    }
 
+    /// Merges the components `kept` (indices of `map.components`) that overlap horizontally by
+    /// more than half of the narrower one, transitively; regions come out left to right.
+    public static func mergeOverlapping(_ kept: [Int], of map: ComponentMap) -> [Region] {
+        let all = map.components
         // Union-find over the kept components; only pairs whose x-ranges meet are compared.
         var parent = Array(kept.indices)
         func root(_ i: Int) -> Int {
@@ -125,11 +139,9 @@ public enum Segmentation {
                 byRoot[r] = Region(box: component.box, labels: [label])
             }
         }
-        let regions = byRoot.values.sorted {
+        return byRoot.values.sorted {
             ($0.box.minX, $0.box.minY) < ($1.box.minX, $1.box.minY)
         }
-        if regions.count > limit { throw .tooManyGlyphs(count: regions.count, limit: limit) }
-        return regions
     }
 
     /// The pixels of `source` inside `region`, each pixel that is not part of the region's

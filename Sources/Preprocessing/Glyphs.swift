@@ -47,6 +47,28 @@ public func glyphs(from image: DecodedImage, mode: GlyphMode) throws(ImagingErro
         let (input, box) = try Preprocessor.prepare(grey)
         return [PreparedGlyph(box: GlyphBox(box), input: input)]
     case .multi:
+        let ink = try SegmentationInput(grey)
+        var result: [PreparedGlyph] = []
+        for region in try Segmentation.regions(of: ink.map) {
+            // A faint component can pass the whole image's threshold yet lack contrast alone.
+            guard let input = ink.prepare(ink.isolate(region)) else { continue }
+            result.append(PreparedGlyph(box: GlyphBox(region.box), input: input))
+        }
+        if result.isEmpty { throw .empty }
+        return result
+    }
+}
+
+/// What segmenting an image works on: the ink mask's components, and the image and paper
+/// shade each glyph is cut out of.
+struct SegmentationInput {
+    let map: Segmentation.ComponentMap
+    let source: GreyImage
+    let fill: Float
+    /// Subtracted from a crop of a levelled page (see `prepare`); 0 otherwise.
+    let shift: Float
+
+    init(_ grey: GreyImage) throws(ImagingError) {
         let paper = Preprocessor.levelPaper(Preprocessor.normalizePolarity(grey))
         let ink = try Preprocessor.suppressNoise(paper.image, background: paper.background, spread: paper.spread)
         // Each glyph is preprocessed from the input's values, alone on paper of the image's own
@@ -55,19 +77,20 @@ public func glyphs(from image: DecodedImage, mode: GlyphMode) throws(ImagingErro
         // (ink bright) on the levelled paper, which is flat wherever the glyph sat. Levelled
         // values are shifted so that paper is 0: a levelled paper shade just past 0.5 would
         // otherwise make step 2 invert the crop.
-        let (source, fill) =
-            paper.isLevelled ? (paper.image, paper.background) : (grey, Preprocessor.borderMedian(grey))
-        let map = Segmentation.components(of: ink)
-        var result: [PreparedGlyph] = []
-        for region in try Segmentation.regions(of: map) {
-            var alone = Segmentation.isolate(region, of: map, from: source, fill: fill)
-            if paper.isLevelled { alone.pixels = alone.pixels.map { $0 - paper.background } }
-            // A faint component can pass the whole image's threshold yet lack contrast alone.
-            guard let (input, _) = try? Preprocessor.prepare(alone) else { continue }
-            result.append(PreparedGlyph(box: GlyphBox(region.box), input: input))
-        }
-        if result.isEmpty { throw .empty }
-        return result
+        (source, fill) = paper.isLevelled ? (paper.image, paper.background) : (grey, Preprocessor.borderMedian(grey))
+        shift = paper.isLevelled ? paper.background : 0
+        map = Segmentation.components(of: ink)
+    }
+
+    func isolate(_ region: Segmentation.Region) -> GreyImage {
+        Segmentation.isolate(region, of: map, from: source, fill: fill)
+    }
+
+    /// The recipe on a cut-out glyph; nil when it has too little contrast on its own.
+    func prepare(_ alone: GreyImage) -> GreyImage? {
+        var alone = alone
+        if shift != 0 { alone.pixels = alone.pixels.map { $0 - shift } }
+        return try? Preprocessor.prepare(alone).input
     }
 }
 

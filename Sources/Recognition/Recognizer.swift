@@ -47,6 +47,8 @@ public struct RecognizedGlyph: Sendable {
     public var decision: GlyphDecision
     /// The un-normalized 28x28 model input, for debug previews.
     public var input: PreparedGlyph
+    /// Whether a page reading cut this glyph out of touching ink (`CutChoice`).
+    public var cut = false
 
     /// The network's top class (for a rejected glyph, what it resembled most).
     public var best: RankedLabel { ranking[0] }
@@ -73,6 +75,8 @@ public struct RecognitionResult: Sendable {
     /// Left to right; one element in single mode.
     public var glyphs: [RecognizedGlyph]
     public var timings: StageTimings
+    /// A page reading's lines (`ReadingMode.page`, or `auto` with several glyphs); nil otherwise.
+    public var lines: [ReadLine]? = nil
 
     /// The whole input's answer in single mode, the most confident glyph's in multi mode.
     public var headline: RecognizedGlyph {
@@ -138,20 +142,23 @@ public struct Recognizer: Sendable {
         }
         timings.queue = result.queueWait.milliseconds
         timings.inference = result.inference.milliseconds
-        let classes = model.classes
-        let rule = model.rejection
         let glyphs = zip(prepared, zip(result.logits, result.probabilities)).map { glyph, scores in
-            let (logits, probabilities) = scores
-            let ranking = probabilities.enumerated()
-                .map { RankedLabel(label: classes[$0.offset], confidence: $0.element) }
-                .sorted { $0.confidence > $1.confidence }
-            let decision: GlyphDecision = switch rule?.decide(logits) {
-            case .rejected: .rejected
-            case .classified, nil: .classified
-            }
-            return RecognizedGlyph(box: glyph.box, ranking: ranking, decision: decision, input: glyph)
+            recognized(glyph, logits: scores.0, probabilities: scores.1)
         }
         return RecognitionResult(glyphs: glyphs, timings: timings)
+    }
+
+    /// A glyph's ranking and the rejection rule's decision, from the pool's scores for it.
+    func recognized(_ glyph: PreparedGlyph, logits: [Float], probabilities: [Float]) -> RecognizedGlyph {
+        let classes = model.classes
+        let ranking = probabilities.enumerated()
+            .map { RankedLabel(label: classes[$0.offset], confidence: $0.element) }
+            .sorted { $0.confidence > $1.confidence }
+        let decision: GlyphDecision = switch model.rejection?.decide(logits) {
+        case .rejected: .rejected
+        case .classified, nil: .classified
+        }
+        return RecognizedGlyph(box: glyph.box, ranking: ranking, decision: decision, input: glyph)
     }
 }
 

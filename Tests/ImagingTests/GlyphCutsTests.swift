@@ -1,0 +1,80 @@
+import Testing
+@testable import Imaging
+
+@Suite struct GlyphCutsTests {
+    /// Two 20x40 blobs joined by a 2 px bridge at mid-height, and a third apart.
+    func touchingPair() -> GreyImage {
+        var image = GreyImage(width: 100, height: 50)
+        for y in 5..<45 {
+            for x in 5..<25 { image[x, y] = 1 }
+            for x in 29..<49 { image[x, y] = 1 }
+            for x in 70..<90 { image[x, y] = 1 }
+        }
+        for y in 24..<26 { for x in 25..<29 { image[x, y] = 1 } }
+        return image
+    }
+
+    @Test func theBridgeIsTheCut() throws {
+        let map = Segmentation.components(of: touchingPair())
+        let page = try PageSegmentation.regions(of: map)
+        let regions = page.flatMap { $0.flatMap { $0 } }
+        #expect(regions.count == 2)
+        let pair = regions[0]
+        #expect(pair.box == PixelBox(minX: 5, minY: 5, maxX: 49, maxY: 45))
+        let profile = GlyphCuts.columnProfile(pair, of: map)
+        #expect(profile.count == 44 && profile[0] == 40 && profile[21] == 2)
+        let cuts = GlyphCuts.cutColumns(profile: profile, lineHeight: 40)
+        #expect(cuts.first.map { (20...23).contains($0) } == true, "\(cuts)")
+        // The separate blob is too narrow for its line to try any cut.
+        #expect(GlyphCuts.cutColumns(profile: GlyphCuts.columnProfile(regions[1], of: map), lineHeight: 40) == [])
+    }
+
+    @Test func piecesCutAtAColumnHoldOnlyTheirSide() throws {
+        let image = touchingPair()
+        let map = Segmentation.components(of: image)
+        let pair = try #require(PageSegmentation.regions(of: map).first?.first?.first)
+        let left = try #require(GlyphCuts.isolate(pair, columns: 0..<27, of: map, from: image, fill: 0))
+        #expect(left.box == PixelBox(minX: 5, minY: 5, maxX: 27, maxY: 45))
+        #expect(left.image.width == 24 && left.image.height == 42)
+        let right = try #require(GlyphCuts.isolate(pair, columns: 27..<100, of: map, from: image, fill: 0))
+        #expect(right.box == PixelBox(minX: 27, minY: 5, maxX: 49, maxY: 45))
+        #expect(GlyphCuts.isolate(pair, columns: 50..<60, of: map, from: image, fill: 0) == nil)
+    }
+
+    @Test func piecesRespectWidthLimits() {
+        // Boundaries at 0, 5, 20, 44 of a region in a 40 px line: 5 px is below the minimum piece
+        // width (6 px), so only pieces starting or ending elsewhere are kept, and the whole.
+        let pieces = GlyphCuts.pieces(boundaries: [0, 5, 20, 44], lineHeight: 40)
+        let pairs = pieces.map { [$0.from, $0.to] }
+        #expect(pairs.contains([0, 3]))
+        #expect(!pairs.contains([0, 1]))
+        #expect(pairs.contains([0, 2]) && pairs.contains([2, 3]) && pairs.contains([1, 3]))
+    }
+
+    @Test func aSmoothBlobWithoutValleyHasNoCut() {
+        // A plain rectangle twice as wide as tall: its profile is flat, so no minimum to cut at.
+        #expect(GlyphCuts.cutColumns(profile: [Int](repeating: 30, count: 60), lineHeight: 30) == [])
+    }
+
+    @Test func pageLimitIsEnforced() {
+        var image = GreyImage(width: 20 * 30, height: 20 * 30)
+        for row in 0..<20 { for column in 0..<30 {
+            for y in 0..<10 { for x in 0..<10 { image[column * 20 + x, row * 20 + y] = 1 } }
+        } }
+        let map = Segmentation.components(of: image)
+        #expect(caught { try PageSegmentation.regions(of: map) } == .tooManyGlyphs(count: 600, limit: 512))
+        #expect(caught { try PageSegmentation.regions(of: map, limit: 600) } == nil)
+    }
+
+    @Test func strokesAreLaidOutAsAPage() throws {
+        // "1 7" over "0": a vertical stroke, a seven in two strokes, a far number; a zero below.
+        let one = [Point(x: 0, y: 0), Point(x: 0, y: 100)]
+        let sevenTop = [Point(x: 40, y: 0), Point(x: 90, y: 0)]
+        let sevenLeg = [Point(x: 90, y: 0), Point(x: 60, y: 100)]
+        let far = [Point(x: 200, y: 5), Point(x: 200, y: 95)]
+        let zero = [Point(x: 0, y: 150), Point(x: 50, y: 200), Point(x: 0, y: 250)]
+        let layout = try PageSegmentation.strokeGroups([zero, sevenLeg, far, one, sevenTop])
+        #expect(layout == [[[[3], [1, 4]], [[2]]], [[[0]]]])
+        #expect(caught { try PageSegmentation.strokeGroups([[], []]) } == .empty)
+    }
+}

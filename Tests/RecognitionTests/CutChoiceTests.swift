@@ -1,0 +1,30 @@
+import Testing
+@testable import Recognition
+
+@Suite struct CutChoiceTests {
+    typealias S = CutChoice.Scored
+
+    @Test func confidentPiecesBeatAnUnsureWhole() {
+        // Boundaries 0 | 1 | 2: whole 0.4 ("star"), pieces 0.99 and 0.98 → cut (0.97 · 0.5 > 0.4).
+        let pieces = [S(from: 0, to: 2, confidence: 0.4), S(from: 0, to: 1, confidence: 0.99), S(from: 1, to: 2, confidence: 0.98)]
+        #expect(CutChoice.best(boundaryCount: 3, pieces: pieces) == [1, 2])
+    }
+
+    @Test func aConfidentWholeIsKept() {
+        let pieces = [S(from: 0, to: 2, confidence: 0.9), S(from: 0, to: 1, confidence: 0.95), S(from: 1, to: 2, confidence: 0.95)]
+        #expect(CutChoice.best(boundaryCount: 3, pieces: pieces) == [0])
+        // Without the prior, the two slivers would win.
+        #expect(CutChoice.best(boundaryCount: 3, pieces: pieces, cutPrior: 1) == [1, 2])
+    }
+
+    @Test func threeDigitsAndGapsInThePieces() {
+        // 0 | 1 | 2 | 3 with piece (1, 2) missing (too little ink): the path must go round it.
+        let pieces = [
+            S(from: 0, to: 3, confidence: 0.2), S(from: 0, to: 1, confidence: 0.99), S(from: 1, to: 3, confidence: 0.3),
+            S(from: 0, to: 2, confidence: 0.9), S(from: 2, to: 3, confidence: 0.99),
+        ]
+        #expect(CutChoice.best(boundaryCount: 4, pieces: pieces) == [3, 4])
+        #expect(CutChoice.best(boundaryCount: 4, pieces: [S(from: 0, to: 1, confidence: 1)]) == [])
+        #expect(CutChoice.best(boundaryCount: 1, pieces: []) == [])
+    }
+}

@@ -30,8 +30,9 @@ export class Recognizer {
     const controller = new AbortController();
     this.#controller = controller;
 
-    const query = new URLSearchParams({ debug: "true", top: "13" });
-    if (mode === "multi") query.set("mode", "multi");
+    // The mode is always sent: the server's default is "auto", and the page's "one glyph"
+    // mode must keep reading the whole drawing as one glyph.
+    const query = new URLSearchParams({ debug: "true", top: "13", mode: mode === "multi" ? "multi" : "single" });
     try {
       let response;
       try {

@@ -6,9 +6,9 @@
 public enum GlyphCuts {
     /// A region narrower than this many line heights is read whole: one handwritten digit is
     /// rarely wider than it is tall, two touching ones almost always are.
-    public static let minWidthToCut = 0.9
+    public static let minWidthToCut = 0.6
     /// No piece narrower than this many line heights (a "1" is thin, a sliver of a "0" is not a glyph).
-    public static let minPieceWidth = 0.15
+    public static let minPieceWidth = 0.1
     /// No piece, other than the whole region, wider than this many line heights.
     public static let maxPieceWidth = 1.3
     /// At most this many candidate cuts per region: with the two ends that bounds the pieces

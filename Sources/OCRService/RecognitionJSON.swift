@@ -3,6 +3,7 @@
 
 import Foundation
 import HTTPServer
+import Imaging
 import Recognition
 
 enum RecognitionJSON {
@@ -20,30 +21,55 @@ enum RecognitionJSON {
         _ result: RecognitionResult, top: Int, debug: Bool, modelName: String, modelVersion: String,
         requestMs: Double = 0, totalMs: Double
     ) -> String {
-        let headline = result.headline
         var out = "{"
-        out += verdict(headline) + ","
-        out += "\"top\":\(ranking(headline, top: top)),"
-        out += "\"text\":\(JSON.quote(result.glyphs.map { symbol($0.answer.label) }.joined())),"
-        out += "\"glyphs\":["
-        for (index, glyph) in result.glyphs.enumerated() {
-            if index > 0 { out += "," }
-            let box = glyph.box
-            out += "{" + verdict(glyph) + ","
-            out += "\"box\":{\"x\":\(number(box.x)),\"y\":\(number(box.y)),"
-            out += "\"width\":\(number(box.width)),\"height\":\(number(box.height))},"
-            out += "\"top\":\(ranking(glyph, top: top))"
-            if debug, let png = try? glyph.input.previewPNG() {
-                out += ",\"preview\":\"data:image/png;base64,\(Data(png).base64EncodedString())\""
-            }
-            out += "}"
+        let glyphs = result.glyphs.map { glyph(glyph: $0, top: top, debug: debug, page: result.lines != nil) }
+        if let text = result.pageText(symbol) {
+            // A page reading: its label is the text, its confidence the product of the glyphs'
+            // (Public/openapi.yaml, Recognition); no class ranking describes a whole reading.
+            let decision = result.glyphs.allSatisfy { $0.decision == .classified } ? "classified" : "rejected"
+            out += "\"label\":\(JSON.quote(text)),\"confidence\":\(number(result.readingConfidence)),"
+            out += "\"decision\":\"\(decision)\",\"top\":[],\"text\":\(JSON.quote(text)),"
+        } else {
+            let headline = result.headline
+            out += verdict(headline) + ","
+            out += "\"top\":\(ranking(headline, top: top)),"
+            out += "\"text\":\(JSON.quote(result.glyphs.map { symbol($0.answer.label) }.joined())),"
         }
-        out += "],"
+        out += "\"glyphs\":[" + glyphs.joined(separator: ",") + "],"
+        if let lines = result.lines { out += "\"lines\":" + self.lines(lines, of: result, glyphs: glyphs) + "," }
         out += "\"model\":{\"name\":\(JSON.quote(modelName)),\"version\":\(JSON.quote(modelVersion))},"
         let t = result.timings
         out += "\"timings_ms\":{\"request\":\(ms(requestMs)),\"decode\":\(ms(t.decode)),\"preprocess\":\(ms(t.preprocess)),"
         out += "\"queue\":\(ms(t.queue)),\"inference\":\(ms(t.inference)),\"total\":\(ms(totalMs))}"
         return out + "}"
+    }
+
+    /// One glyph's object; on a page it also says whether it was cut out of touching ink.
+    static func glyph(glyph: RecognizedGlyph, top: Int, debug: Bool, page: Bool) -> String {
+        var out = "{" + verdict(glyph) + ",\"box\":\(box(glyph.box)),\"top\":\(ranking(glyph, top: top))"
+        if page { out += ",\"cut\":\(glyph.cut)" }
+        if debug, let png = try? glyph.input.previewPNG() {
+            out += ",\"preview\":\"data:image/png;base64,\(Data(png).base64EncodedString())\""
+        }
+        return out + "}"
+    }
+
+    /// `lines` of a page reading, each number holding its glyphs' objects (`glyphs`, already
+    /// rendered in the order of `result.glyphs`).
+    static func lines(_ lines: [ReadLine], of result: RecognitionResult, glyphs: [String]) -> String {
+        func text(_ word: ReadWord) -> String { word.glyphs.map { symbol(result.glyphs[$0].answer.label) }.joined() }
+        return "[" + lines.map { line in
+            let words = line.words.map { word in
+                "{\"text\":\(JSON.quote(text(word))),\"box\":\(box(word.box)),\"confidence\":\(number(word.confidence)),"
+                    + "\"glyphs\":[" + word.glyphs.map { glyphs[$0] }.joined(separator: ",") + "]}"
+            }
+            return "{\"text\":\(JSON.quote(line.words.map(text).joined(separator: " "))),\"box\":\(box(line.box)),"
+                + "\"words\":[" + words.joined(separator: ",") + "]}"
+        }.joined(separator: ",") + "]"
+    }
+
+    static func box(_ box: GlyphBox) -> String {
+        "{\"x\":\(number(box.x)),\"y\":\(number(box.y)),\"width\":\(number(box.width)),\"height\":\(number(box.height))}"
     }
 
     /// `label`, `confidence` and `decision`: what the glyph reads as, after the rejection rule.

@@ -29,7 +29,7 @@ struct RecognitionRoutes: Sendable {
     }
 
     struct Options {
-        var mode = GlyphMode.single
+        var mode = ReadingMode.auto
         var top = 3
         var debug = false
     }
@@ -37,8 +37,8 @@ struct RecognitionRoutes: Sendable {
     static func options(_ request: Request) throws -> Options {
         var options = Options()
         if let mode = request.queryValue("mode") {
-            guard let parsed = GlyphMode(rawValue: mode) else {
-                throw Problems.badParameter("'mode' must be 'single' or 'multi'.")
+            guard let parsed = ReadingMode(rawValue: mode) else {
+                throw Problems.badParameter("'mode' must be 'auto', 'single', 'multi' or 'page'.")
             }
             options.mode = parsed
         }
@@ -76,7 +76,7 @@ struct RecognitionRoutes: Sendable {
         }
         let result: RecognitionResult
         do {
-            result = try await recognizer.recognize(input, mode: options.mode)
+            result = try await recognizer.read(input, mode: options.mode)
         } catch {
             throw Problems.problem(error)
         }

@@ -13,6 +13,8 @@ public struct SlotCandidates: Sendable {
     }
 
     public var box: GlyphBox
+    /// The median glyph height of the slot's line, in the input's units.
+    public var lineHeight: Double
     public var boundaryCount: Int
     public var pieces: [Piece]
 
@@ -61,7 +63,7 @@ public func pageGlyphs(fromStrokes strokes: [[Point]], limits: StrokeLimits = .d
                 guard let box = GlyphBox(bounding: drawn) else { throw .empty }
                 let input = try Preprocessor.prepare(try StrokeRasterizer.render(drawn, limits: limits)).input
                 let whole = SlotCandidates.Piece(from: 0, to: 1, glyph: PreparedGlyph(box: box, input: input))
-                slots.append(SlotCandidates(box: box, boundaryCount: 2, pieces: [whole]))
+                slots.append(SlotCandidates(box: box, lineHeight: box.height, boundaryCount: 2, pieces: [whole]))
             }
             words.append(slots)
         }
@@ -78,7 +80,7 @@ private func candidates(
     guard let whole = ink.prepare(ink.isolate(region)) else { return nil }
     let box = GlyphBox(region.box)
     let wholeOnly = SlotCandidates(
-        box: box, boundaryCount: 2, pieces: [.init(from: 0, to: 1, glyph: PreparedGlyph(box: box, input: whole))])
+        box: box, lineHeight: lineHeight, boundaryCount: 2, pieces: [.init(from: 0, to: 1, glyph: PreparedGlyph(box: box, input: whole))])
     let cuts = GlyphCuts.cutColumns(profile: GlyphCuts.columnProfile(region, of: ink.map), lineHeight: lineHeight)
     let boundaries = [0] + cuts + [region.box.width]
     let spans = GlyphCuts.pieces(boundaries: boundaries, lineHeight: lineHeight)
@@ -87,7 +89,7 @@ private func candidates(
     var pieces: [SlotCandidates.Piece] = []
     for span in spans {
         if span.from == 0 && span.to == boundaries.count - 1 {
-            pieces.append(wholeOnly.pieces[0])
+            pieces.append(.init(from: span.from, to: span.to, glyph: wholeOnly.pieces[0].glyph))
             continue
         }
         let columns = (region.box.minX + boundaries[span.from])..<(region.box.minX + boundaries[span.to])
@@ -97,5 +99,5 @@ private func candidates(
         pieces.append(.init(from: span.from, to: span.to, glyph: PreparedGlyph(box: GlyphBox(pieceBox), input: input)))
     }
     budget -= pieces.count - 1
-    return SlotCandidates(box: box, boundaryCount: boundaries.count, pieces: pieces)
+    return SlotCandidates(box: box, lineHeight: lineHeight, boundaryCount: boundaries.count, pieces: pieces)
 }

@@ -5,22 +5,39 @@ import Foundation
 /// joint confidence (the product of what each piece reads as: `RecognizedGlyph.answer`, so a
 /// piece the rejection rule refuses scores low).
 ///
-/// Each cut also costs a factor `cutPrior`: without it, a sloppy single digit read at 0.6 would
-/// lose to two slivers read at 0.9 each, and a reading would fall apart into "1"s.
+/// Two priors weigh in. Each cut costs a factor `cutPrior`: without it, a sloppy digit read at
+/// 0.6 would lose to two slivers read at 0.9 each, and readings would fall apart into "1"s. And
+/// a piece wider than `plausibleWidth` line heights is discounted by how far it goes past (a
+/// factor e per `widthScale`): the network reads four touching digits as a star with 0.9
+/// confidence, but no handwritten digit is two and a half times as wide as its line is tall.
 public enum CutChoice {
-    public static let cutPrior = 0.5
+    public static let cutPrior = 0.4
+    public static let plausibleWidth = 1.1
+    public static let widthScale = 0.2
+    /// A slot that has cuts to try reads whole as a star, smiley or scribble at this discount
+    /// (the network calls several touching digits a star with 0.9 confidence); pieces cut out
+    /// of it count only as digits. See `Recognizer.readPage`.
+    public static let nonDigitPrior: Float = 0.3
 
-    /// A piece between boundaries `from` and `to` and the probability of its best class.
+    /// A piece between boundaries `from` and `to`, the probability of what it reads as, and
+    /// its ink's width in line heights.
     public struct Scored: Sendable, Equatable {
         public var from: Int
         public var to: Int
         public var confidence: Double
+        public var width: Double
 
-        public init(from: Int, to: Int, confidence: Double) {
+        public init(from: Int, to: Int, confidence: Double, width: Double = 0) {
             self.from = from
             self.to = to
             self.confidence = confidence
+            self.width = width
         }
+    }
+
+    /// The log of the width prior of a piece `width` line heights wide.
+    static func logWidthPrior(_ width: Double) -> Double {
+        width <= plausibleWidth ? 0 : -(width - plausibleWidth) / widthScale
     }
 
     /// Indices into `pieces` of the best path from boundary 0 to `boundaryCount - 1`, left to
@@ -37,7 +54,7 @@ public enum CutChoice {
             let piece = pieces[index]
             guard piece.from < piece.to, piece.to < boundaryCount, score[piece.from] > -.infinity else { continue }
             let cost = piece.from == 0 ? 0 : logPrior
-            let candidate = score[piece.from] + log(max(piece.confidence, 1e-12)) + cost
+            let candidate = score[piece.from] + log(max(piece.confidence, 1e-12)) + cost + logWidthPrior(piece.width)
             if candidate > score[piece.to] {
                 score[piece.to] = candidate
                 via[piece.to] = index

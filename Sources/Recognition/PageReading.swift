@@ -51,6 +51,12 @@ extension RecognitionResult {
 }
 
 extension Recognizer {
+    /// In `auto` mode, a drawing of one region is cut only when it is at least this many times
+    /// as wide as it is tall: a star, a smiley or a scribble drawn alone is often a little wider
+    /// than tall, and must keep reading as itself (`single`'s answer); two touching digits are
+    /// usually wider.
+    public static let autoCutAspect = 1.5
+
     /// Reads `input` in any mode; `single` and `multi` are `recognize` as before.
     public func read(_ input: RecognitionInput, mode: ReadingMode) async throws(RecognitionError) -> RecognitionResult {
         switch mode {
@@ -73,12 +79,12 @@ extension Recognizer {
                 timings.decode = (decoded - start).milliseconds
                 page = try pageGlyphs(from: image)
                 // One slot: its whole reading is the single-glyph answer of today, bit for bit.
-                if auto, page.slots.count == 1 { page.replaceWhole(with: try glyphs(from: image, mode: .single)[0]) }
+                if auto, page.slots.count == 1 { page.readAlone(try glyphs(from: image, mode: .single)[0]) }
                 timings.preprocess = (clock.now - decoded).milliseconds
             case .strokes(let strokes):
                 page = try pageGlyphs(fromStrokes: strokes, limits: strokeLimits)
                 if auto, page.slots.count == 1 {
-                    page.replaceWhole(with: try glyphs(fromStrokes: strokes, mode: .single, limits: strokeLimits)[0])
+                    page.readAlone(try glyphs(fromStrokes: strokes, mode: .single, limits: strokeLimits)[0])
                 }
                 timings.preprocess = (clock.now - start).milliseconds
             }
@@ -100,8 +106,17 @@ extension Recognizer {
                 for slot in word {
                     let own = Array(classified[offset..<(offset + slot.pieces.count)])
                     offset += slot.pieces.count
-                    let scored = zip(slot.pieces, own).map {
-                        CutChoice.Scored(from: $0.from, to: $0.to, confidence: Double($1.answer.confidence))
+                    let last = slot.boundaryCount - 1
+                    let scored = zip(slot.pieces, own).map { piece, glyph in
+                        // Ink that touches is handwriting of digits: a piece cut out of it counts
+                        // only as sure as it is a digit, so a sliver read as a scribble sinks its
+                        // cut; the whole may still read as a star or a scribble, at a discount.
+                        let whole = piece.from == 0 && piece.to == last
+                        let confidence = whole
+                            ? max(glyph.digitConfidence, glyph.answer.confidence * CutChoice.nonDigitPrior)
+                            : glyph.digitConfidence
+                        return CutChoice.Scored(from: piece.from, to: piece.to, confidence: Double(confidence),
+                                                width: piece.glyph.box.width / max(slot.lineHeight, 1e-9))
                     }
                     let path = CutChoice.best(boundaryCount: slot.boundaryCount, pieces: scored)
                     for index in path {
@@ -149,18 +164,28 @@ extension Recognizer {
     }
 }
 
+extension RecognizedGlyph {
+    /// The probability of its most probable digit, or 0 when the rejection rule refused it.
+    var digitConfidence: Float {
+        guard decision == .classified else { return 0 }
+        return ranking.first { $0.label.count == 1 && $0.label.first?.isNumber == true }?.confidence ?? 0
+    }
+}
+
 extension PreparedPage {
-    /// Puts `glyph` in place of the whole piece of the page's only slot.
-    mutating func replaceWhole(with glyph: PreparedGlyph) {
-        for l in lines.indices {
-            for w in lines[l].indices {
-                for s in lines[l][w].indices {
-                    for p in lines[l][w][s].pieces.indices
-                    where lines[l][w][s].pieces[p].from == 0 && lines[l][w][s].pieces[p].to == lines[l][w][s].boundaryCount - 1 {
-                        lines[l][w][s].pieces[p].glyph = glyph
-                    }
-                }
-            }
+    /// For a page of one slot in `auto` mode: its whole reading becomes `glyph` (the
+    /// single-glyph answer of today, bit for bit), and its cuts are dropped unless the slot is
+    /// at least `autoCutAspect` times as wide as tall.
+    mutating func readAlone(_ glyph: PreparedGlyph) {
+        guard lines.count == 1, lines[0].count == 1, lines[0][0].count == 1 else { return }
+        var slot = lines[0][0][0]
+        let last = slot.boundaryCount - 1
+        if slot.box.width < Recognizer.autoCutAspect * slot.box.height {
+            slot.pieces = slot.pieces.filter { $0.from == 0 && $0.to == last }
         }
+        for index in slot.pieces.indices where slot.pieces[index].from == 0 && slot.pieces[index].to == last {
+            slot.pieces[index].glyph = glyph
+        }
+        lines[0][0][0] = slot
     }
 }

@@ -42,9 +42,9 @@ import Testing
     }
 
     @Test func piecesRespectWidthLimits() {
-        // Boundaries at 0, 5, 20, 44 of a region in a 40 px line: 5 px is below the minimum piece
-        // width (6 px), so only pieces starting or ending elsewhere are kept, and the whole.
-        let pieces = GlyphCuts.pieces(boundaries: [0, 5, 20, 44], lineHeight: 40)
+        // Boundaries at 0, 3, 20, 44 of a region in a 40 px line: 3 px is below the minimum piece
+        // width (4 px), so only pieces starting or ending elsewhere are kept, and the whole.
+        let pieces = GlyphCuts.pieces(boundaries: [0, 3, 20, 44], lineHeight: 40)
         let pairs = pieces.map { [$0.from, $0.to] }
         #expect(pairs.contains([0, 3]))
         #expect(!pairs.contains([0, 1]))

@@ -5,9 +5,13 @@ import Testing
     typealias S = CutChoice.Scored
 
     @Test func confidentPiecesBeatAnUnsureWhole() {
-        // Boundaries 0 | 1 | 2: whole 0.4 ("star"), pieces 0.99 and 0.98 → cut (0.97 · 0.5 > 0.4).
-        let pieces = [S(from: 0, to: 2, confidence: 0.4), S(from: 0, to: 1, confidence: 0.99), S(from: 1, to: 2, confidence: 0.98)]
-        #expect(CutChoice.best(boundaryCount: 3, pieces: pieces) == [1, 2])
+        // Boundaries 0 | 1 | 2: whole 0.5 ("star"), pieces 0.99 and 0.98 → cut (0.97 · 0.4 < 0.5
+        // only if the whole were a plausible width; at 1.5 line heights it is discounted e^-2).
+        let narrow = [S(from: 0, to: 2, confidence: 0.5, width: 0.9), S(from: 0, to: 1, confidence: 0.99), S(from: 1, to: 2, confidence: 0.98)]
+        #expect(CutChoice.best(boundaryCount: 3, pieces: narrow) == [0])
+        var wide = narrow
+        wide[0].width = 1.5
+        #expect(CutChoice.best(boundaryCount: 3, pieces: wide) == [1, 2])
     }
 
     @Test func aConfidentWholeIsKept() {

@@ -17,6 +17,13 @@ enum RecognitionJSON {
         }
     }
 
+    /// The whole input's reading and how sure it is: a page's text and joint confidence, or
+    /// the glyphs' text and the headline glyph's confidence.
+    static func reading(_ result: RecognitionResult) -> (text: String, confidence: Float) {
+        if let text = result.pageText(symbol) { return (text, result.readingConfidence) }
+        return (result.glyphs.map { symbol($0.answer.label) }.joined(), result.headline.answer.confidence)
+    }
+
     static func render(
         _ result: RecognitionResult, top: Int, debug: Bool, modelName: String, modelVersion: String,
         requestMs: Double = 0, totalMs: Double

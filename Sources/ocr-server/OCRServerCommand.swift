@@ -14,7 +14,7 @@ struct OCRServerCommand: AsyncParsableCommand {
         commandName: "ocr-server",
         abstract: "HTTP OCR service for hand-drawn glyphs.",
         discussion: ConfigurationHelp.text,
-        subcommands: [Serve.self, HealthCheck.self],
+        subcommands: [Serve.self, Read.self, HealthCheck.self],
         defaultSubcommand: Serve.self
     )
 }

@@ -118,6 +118,43 @@ def compose_page(rng: np.random.Generator, images: np.ndarray, labels: np.ndarra
     return (page * 255).round().astype(np.uint8), "\n".join(text_lines)
 
 
+def compose_scan(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, width: int = 1200,
+                 height: int = 800, digits: int = 40, lines: int = 4):
+    """A page the size of a scan with exactly `digits` separated digits: `lines` lines of
+    numbers of 2-4 digits, spread down the page, on grainy paper (the page benchmark's input,
+    bench/page/run.sh). Returns (uint8 image, text) as `compose_page` does."""
+    per_line = [digits // lines + (1 if n < digits % lines else 0) for n in range(lines)]
+    ink = np.zeros((height, width), np.float32)
+    text_lines = []
+    step = height // lines
+    for row, count in enumerate(per_line):
+        h = int(rng.integers(48, 64))
+        sizes = []
+        while sum(sizes) < count:
+            sizes.append(int(min(rng.integers(2, 5), count - sum(sizes))))
+        slope = rng.uniform(-0.02, 0.02)
+        x = int(rng.integers(40, 80))
+        baseline = row * step + (step - h) // 2
+        words = []
+        for size in sizes:
+            word = [int(rng.integers(len(images))) for _ in range(size)]
+            for position, index in enumerate(word):
+                glyph = resize(ink_crop(images[index]), int(h * rng.uniform(0.85, 1.0)))
+                gh, gw = glyph.shape
+                if position > 0:
+                    x += int(h * rng.uniform(0.1, 0.25))
+                top = min(max(int(baseline + (h - gh) + slope * x), 0), height - gh)
+                x = min(x, width - gw)
+                ink[top:top + gh, x:x + gw] = np.maximum(ink[top:top + gh, x:x + gw], glyph)
+                x += gw
+            x += int(h * rng.uniform(1.0, 1.6))
+            words.append("".join(str(int(labels[i])) for i in word))
+        text_lines.append(" ".join(words))
+    paper = 0.9 + rng.normal(0, 0.02, ink.shape)
+    page = np.clip(paper - 0.75 * ink, 0, 1)
+    return (page * 255).round().astype(np.uint8), "\n".join(text_lines)
+
+
 def png_grey(image: np.ndarray) -> bytes:
     """An 8-bit grey PNG of a uint8 array."""
     h, w = image.shape
@@ -204,6 +241,11 @@ def main(argv=None) -> None:
     g.add_argument("--touching", action="store_true")
     g.add_argument("--seed", type=int, default=1)
     g.add_argument("--mnist", default=DEFAULT_MNIST)
+    c = sub.add_parser("scan", help="write one 1200x800 page of 40 digits (the page benchmark's input)")
+    c.add_argument("--out", required=True, help="PNG file to write; its text goes to stdout")
+    c.add_argument("--seed", type=int, default=1)
+    c.add_argument("--digits", type=int, default=40)
+    c.add_argument("--mnist", default=DEFAULT_MNIST)
     m = sub.add_parser("measure", help="post generated pages to a running server")
     m.add_argument("--url", default="http://127.0.0.1:8080")
     m.add_argument("--modes", default="multi,page", help="comma-separated modes to read each page in")
@@ -211,6 +253,12 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     if args.command == "generate":
         generate(args.out, args.count, args.touching, args.seed, args.mnist)
+    elif args.command == "scan":
+        images, labels = load_validation_digits(args.mnist)
+        page, text = compose_scan(np.random.default_rng(args.seed), images, labels, digits=args.digits)
+        with open(args.out, "wb") as f:
+            f.write(png_grey(page))
+        print(text)
     else:
         for folder in args.folders:
             for mode, result in measure(args.url, folder, args.modes.split(",")).items():

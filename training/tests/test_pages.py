@@ -75,3 +75,17 @@ def test_edit_distance_and_scores():
     assert result["exact"] == 0.5
     assert abs(result["chars"] - (1 - 1 / 10)) < 1e-9
     assert result["digit_chars"] == 1.0
+
+
+def test_a_scan_is_1200x800_with_exactly_the_digits_asked_for(tiny_data):
+    images, labels = pages.load_validation_digits(tiny_data[0])
+    page, text = pages.compose_scan(np.random.default_rng(5), images, labels)
+    assert page.shape == (800, 1200) and page.dtype == np.uint8
+    lines = text.split("\n")
+    assert len(lines) == 4
+    assert sum(len(word) for line in lines for word in line.split(" ")) == 40
+    assert all(word.isdigit() and 1 <= len(word) <= 4 for line in lines for word in line.split(" "))
+    # Dark ink on light paper, in every quarter of the page's height.
+    assert np.median(page) > 200
+    for quarter in range(4):
+        assert page[quarter * 200:(quarter + 1) * 200].min() < 100

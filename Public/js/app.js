@@ -21,8 +21,12 @@ const frame = $("pad-frame");
 const undoButton = $("undo");
 const clearButton = $("clear");
 const fileInput = $("file");
+const copyButton = $("copy-reading");
 
-let mode = document.querySelector('input[name="mode"]:checked')?.value === "multi" ? "multi" : "single";
+const MODES = new Set(["single", "multi", "page"]);
+const modeOf = (value) => (MODES.has(value) ? value : "single");
+
+let mode = modeOf(document.querySelector('input[name="mode"]:checked')?.value);
 let upload = null; // the File shown on the pad, posted as-is
 let lastAnswer = null;
 let lastAnswerMode = mode;
@@ -68,13 +72,15 @@ document.addEventListener("keydown", (e) => {
 for (const radio of document.querySelectorAll('input[name="mode"]')) {
   radio.addEventListener("change", () => {
     if (!radio.checked) return;
-    mode = radio.value === "multi" ? "multi" : "single";
+    mode = modeOf(radio.value);
     canvas.dataset.mode = mode;
     pad.setBoxes([]);
     recognizeNow();
   });
 }
 canvas.dataset.mode = mode;
+
+copyButton.addEventListener("click", () => void copyReading());
 
 fileInput.addEventListener("change", () => {
   const file = fileInput.files?.[0];
@@ -158,6 +164,19 @@ async function openFile(file) {
   recognizeNow();
 }
 
+/** Copies the page reading (lines of numbers, one per line) to the clipboard. */
+async function copyReading() {
+  if (!lastAnswer || lastAnswerMode !== "page") return;
+  let copied = false;
+  try {
+    await navigator.clipboard.writeText(lastAnswer.text);
+    copied = true;
+  } catch {
+    // No clipboard permission (or an insecure origin): the lines stay selectable by hand.
+  }
+  view.showCopied(copied);
+}
+
 function selectGlyph(index) {
   if (!lastAnswer) return;
   selectedGlyph = index;
@@ -233,15 +252,27 @@ function showEmpty() {
 }
 
 function showBoxes() {
-  if (mode !== "multi" || !lastAnswer) {
+  if (mode === "single" || !lastAnswer || lastAnswerMode !== mode) {
     pad.setBoxes([]);
     return;
   }
-  pad.setBoxes(lastAnswer.glyphs.map((glyph, index) => ({
-    box: glyph.box,
-    tag: symbolFor(glyph.label),
-    selected: index === selectedGlyph,
-  })));
+  const glyphBox = (glyph, index) => ({
+    kind: "glyph", box: glyph.box, tag: symbolFor(glyph.label), selected: index === selectedGlyph,
+  });
+  if (mode === "multi") {
+    pad.setBoxes(lastAnswer.glyphs.map(glyphBox));
+    return;
+  }
+  // A page: each line, each number with its text, and the glyph whose details are shown.
+  const lines = Array.isArray(lastAnswer.lines) ? lastAnswer.lines : [];
+  const boxes = [];
+  for (const line of lines) {
+    boxes.push({ kind: "line", box: line.box, tag: "", selected: false });
+    for (const word of line.words ?? []) boxes.push({ kind: "number", box: word.box, tag: word.text, selected: false });
+  }
+  const selected = lastAnswer.glyphs[selectedGlyph];
+  if (selected) boxes.push({ ...glyphBox(selected, selectedGlyph), tag: "" });
+  pad.setBoxes(boxes);
 }
 
 /** aria-disabled rather than disabled: a disabled button would drop keyboard focus right after Clear. */

@@ -18,8 +18,8 @@ export class DrawingPad {
   #strokes = [];
   #active = null; // { pointerId, points } while a pointer is down
   #image = null; // { bitmap, width, height } when an uploaded file is shown instead of strokes
-  #boxes = []; // [{ box, tag, selected }] in the coordinates of what was sent
-  #colors = { ink: "#111", box: "#2563eb", boxText: "#fff" };
+  #boxes = []; // [{ kind, box, tag, selected }] in the coordinates of what was sent
+  #colors = { ink: "#111", box: "#2563eb", boxText: "#fff", lineBox: "#b45309" };
   #frameRequested = false;
   #onStrokeStart;
   #onStrokeEnd;
@@ -62,6 +62,7 @@ export class DrawingPad {
       ink: read("--ink", "#111"),
       box: read("--box", "#2563eb"),
       boxText: read("--box-text", "#fff"),
+      lineBox: read("--line-box", "#b45309"),
     };
     this.#requestPaint();
   }
@@ -97,7 +98,9 @@ export class DrawingPad {
     this.#requestPaint();
   }
 
-  /** Glyph boxes to outline, in the coordinates of what was sent (units for strokes, pixels for images). */
+  /** Boxes to outline, in the coordinates of what was sent (units for strokes, pixels for images):
+   *  `kind` "glyph" (a tag above, solid when selected, dashed otherwise), "number" (solid, its text as
+   *  the tag) or "line" (dashed in the line colour, a little outside its numbers, no tag). */
   setBoxes(boxes) {
     this.#boxes = boxes;
     this.#requestPaint();
@@ -247,23 +250,26 @@ export class DrawingPad {
     const fontSize = Math.round(13 * dpr);
     ctx.font = `600 ${fontSize}px system-ui, sans-serif`;
     ctx.textBaseline = "middle";
-    for (const { box, tag, selected } of this.#boxes) {
-      const margin = pad + inkMargin;
+    for (const { kind = "glyph", box, tag, selected } of this.#boxes) {
+      const isLine = kind === "line";
+      const margin = pad + inkMargin + (isLine ? 4 * dpr : 0);
       const x = (fit.x + box.x * fit.scale) * pixelsPerUnit - margin;
       const y = (fit.y + box.y * fit.scale) * pixelsPerUnit - margin;
       const w = box.width * fit.scale * pixelsPerUnit + 2 * margin;
       const h = box.height * fit.scale * pixelsPerUnit + 2 * margin;
-      ctx.strokeStyle = this.#colors.box;
-      ctx.lineWidth = (selected ? 3 : 1.5) * dpr;
-      ctx.setLineDash(selected ? [] : [6 * dpr, 4 * dpr]);
+      const color = isLine ? this.#colors.lineBox : this.#colors.box;
+      ctx.strokeStyle = color;
+      ctx.lineWidth = (selected || kind === "number" ? 2.5 : 1.5) * dpr;
+      ctx.setLineDash(selected || kind === "number" ? [] : [6 * dpr, 4 * dpr]);
       ctx.strokeRect(x, y, w, h);
       ctx.setLineDash([]);
+      if (!tag) continue;
 
       const tagWidth = ctx.measureText(tag).width + 2 * pad;
       const tagHeight = fontSize + 2 * pad;
       // The tag sits above the box, or inside its top edge when the box touches the canvas's top.
       const tagY = y - tagHeight >= 0 ? y - tagHeight : y;
-      ctx.fillStyle = this.#colors.box;
+      ctx.fillStyle = color;
       ctx.fillRect(x, tagY, tagWidth, tagHeight);
       ctx.fillStyle = this.#colors.boxText;
       ctx.fillText(tag, x + pad, tagY + tagHeight / 2);

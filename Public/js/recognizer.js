@@ -22,7 +22,7 @@ export class Recognizer {
   /**
    * Sends one request. A newer `recognize` or `cancel` aborts this one, and an answer that
    * still arrives late is reported as `Superseded`, so it can never overwrite a newer one.
-   * @param {{ body: BodyInit, contentType: string, mode: "single" | "multi" }} request
+   * @param {{ body: BodyInit, contentType: string, mode: "single" | "multi" | "page" }} request
    */
   async recognize({ body, contentType, mode }) {
     const seq = ++this.#latest;
@@ -32,7 +32,7 @@ export class Recognizer {
 
     // The mode is always sent: the server's default is "auto", and the page's "one glyph"
     // mode must keep reading the whole drawing as one glyph.
-    const query = new URLSearchParams({ debug: "true", top: "13", mode: mode === "multi" ? "multi" : "single" });
+    const query = new URLSearchParams({ debug: "true", top: "13", mode: mode === "multi" || mode === "page" ? mode : "single" });
     try {
       let response;
       try {

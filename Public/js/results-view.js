@@ -1,5 +1,6 @@
-// The result panel: the big verdict, the number reading, one confidence bar per class,
-// the 28x28 image the network saw, messages, and the spoken announcement.
+// The result panel: the big verdict, the number reading, a page's lines with a copy button,
+// one confidence bar per class, the 28x28 image the network saw, messages, the spoken
+// announcement, and the compact reading line beside the canvas.
 // Owns those elements; never talks to the server and never draws on the canvas.
 
 import { DEFAULT_CLASSES, barName, formatPercent, spokenName, symbolFor } from "./labels.js";
@@ -19,6 +20,12 @@ export class ResultsView {
   #howEmpty = $("how-empty");
   #howCaption = $("how-caption");
   #reading = $("reading");
+  #readingLabel = $("reading-label");
+  #pageReading = $("page-reading");
+  #pageLines = $("page-lines");
+  #copyText = $("copy-reading-text");
+  #live = $("live-reading");
+  #liveText = $("live-reading-text");
   #glyphList = $("glyph-list");
   #message = $("message");
   #bars = $("bars");
@@ -26,6 +33,7 @@ export class ResultsView {
   #announcer = $("announcer");
   #rows = new Map(); // label → { row, fill, value }
   #answers = 0;
+  #copyTimer = 0;
   #onSelectGlyph;
 
   constructor({ onSelectGlyph = () => {} } = {}) {
@@ -66,20 +74,30 @@ export class ResultsView {
     this.#caption.textContent = "Waiting for a drawing";
     this.#reading.hidden = true;
     this.#glyphList.replaceChildren();
+    this.#pageReading.hidden = true;
+    this.#pageLines.replaceChildren();
     this.#hideMessage();
     this.#fillBars([]);
     this.#setPreview(null);
     this.#timing.textContent = "";
+    this.#setLive("–");
   }
 
   showBusy() {
     this.#setState("busy");
   }
 
+  /** After the copy button: says whether the lines are on the clipboard, then goes back to "Copy". */
+  showCopied(copied) {
+    this.#copyText.textContent = copied ? "Copied" : "Select the lines to copy them";
+    clearTimeout(this.#copyTimer);
+    this.#copyTimer = setTimeout(() => { this.#copyText.textContent = "Copy"; }, 2000);
+  }
+
   /**
    * Shows an answer. In number mode `selected` picks the glyph whose bars and preview are shown.
    * @param {object} answer the API's 200 body
-   * @param {"single" | "multi"} mode
+   * @param {"single" | "multi" | "page"} mode
    * @param {number} selected index into answer.glyphs
    * @param {{ announce?: boolean, source?: string | null }} options
    */
@@ -88,13 +106,31 @@ export class ResultsView {
     const glyphs = answer.glyphs;
     const glyph = glyphs[Math.min(Math.max(selected, 0), glyphs.length - 1)] ?? null;
 
-    if (mode === "multi") {
+    const lines = mode === "page" && Array.isArray(answer.lines) ? answer.lines : null;
+    if (lines) {
+      const numbers = lines.reduce((n, line) => n + (line.words?.length ?? 0), 0);
+      this.#setVerdict(compact(answer.text), true);
+      this.#caption.textContent = `${count(numbers, "number")} on ${count(lines.length, "line")}`;
+      this.#pageLines.replaceChildren(...lines.map((line) => {
+        const item = document.createElement("li");
+        item.textContent = line.text;
+        return item;
+      }));
+      this.#pageReading.hidden = false;
+      this.#readingLabel.textContent = "Glyphs, line by line";
+      this.#renderGlyphList(glyphs, selected);
+      this.#reading.hidden = false;
+      this.#setLive(compact(answer.text));
+    } else if (mode === "multi") {
       this.#setVerdict(answer.text, answer.text.length > 3);
       this.#caption.textContent = glyphs.length === 1
         ? "One glyph found"
         : `${glyphs.length} glyphs, read left to right`;
+      this.#readingLabel.textContent = "The number reads";
       this.#renderGlyphList(glyphs, selected);
       this.#reading.hidden = false;
+      this.#pageReading.hidden = true;
+      this.#setLive(answer.text);
     } else {
       this.#setVerdict(answer.label === "scribble" ? "scribble" : symbolFor(answer.label), answer.label === "scribble");
       this.#caption.textContent = isRejected(answer)
@@ -106,6 +142,8 @@ export class ResultsView {
           : `Looks like ${spokenName(answer.label)}, ${formatPercent(answer.confidence)} sure`;
       this.#reading.hidden = true;
       this.#glyphList.replaceChildren();
+      this.#pageReading.hidden = true;
+      this.#setLive(`${answer.label === "scribble" ? "scribble" : symbolFor(answer.label)} · ${formatPercent(answer.confidence)}`);
     }
 
     this.#fillBars(glyph?.top ?? answer.top);
@@ -140,6 +178,7 @@ export class ResultsView {
     this.#message.hidden = false;
     this.#message.dataset.kind = problem.kind;
     this.#setState("error");
+    this.#live.title = problem.message;
   }
 
   #hideMessage() {
@@ -148,8 +187,15 @@ export class ResultsView {
     delete this.#message.dataset.kind;
   }
 
+  /** The compact line by the canvas: the latest reading, dimmed while a newer one is on its way. */
+  #setLive(text) {
+    this.#liveText.textContent = text;
+    this.#live.title = text;
+  }
+
   #setState(state) {
     this.#panel.dataset.state = state;
+    this.#live.dataset.state = state;
     this.#panel.setAttribute("aria-busy", state === "busy" ? "true" : "false");
   }
 
@@ -227,7 +273,19 @@ export class ResultsView {
   }
 }
 
+/** A page's text on one line: its lines separated by a slash. */
+function compact(text) {
+  return text.split("\n").join(" / ");
+}
+
+function count(n, noun) {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 function spokenAnswer(answer, mode) {
+  if (mode === "page" && Array.isArray(answer.lines)) {
+    return `Read ${count(answer.lines.length, "line")}: ${answer.lines.map((line) => line.text).join("; ")}.`;
+  }
   if (mode === "multi") {
     const words = answer.glyphs.map((g) => (g.label === "scribble" ? "a scribble" : g.label === "star" ? "star"
       : g.label === "smiley" ? "smiley" : g.label));

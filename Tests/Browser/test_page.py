@@ -275,6 +275,13 @@ def test_screenshots_desktop_and_mobile(driver, base_url, screenshot_dir):
         desktop = screenshot_dir / "desktop.png"
         assert driver.save_screenshot(str(desktop))
         save_full_page(driver, screenshot_dir / "desktop-full.png")
+        open_page(driver, base_url)
+        driver.find_element(By.CSS_SELECTOR, "label[for='mode-page']").click()
+        strokes, source = two_lines()
+        draw(driver, strokes)
+        wait_for_answer(driver, 0, source)
+        driver.execute_script("window.scrollTo(0, 0)")
+        assert driver.save_screenshot(str(screenshot_dir / "desktop-page.png"))
 
         # Usable down to 360 px: nothing may stick out sideways.
         for phone_width in (360, 390):
@@ -291,6 +298,112 @@ def test_screenshots_desktop_and_mobile(driver, base_url, screenshot_dir):
     for shot in (desktop, mobile):
         assert shot.stat().st_size > 10_000
     print(f"screenshots in {screenshot_dir}")
+
+
+def two_lines():
+    """"24 7" over "42", each glyph a fixture at 0.3 of the square: 5 glyphs, and their stroke count."""
+    def at(name, dx, dy):
+        return scaled(load_fixture(name)["strokes"], 0.3, dx, dy)
+    strokes = (at("two", 10, 20) + at("four", 70, 20) + at("seven", 180, 20)
+               + at("four", 10, 150) + at("two", 70, 150))
+    return strokes, f"{len(strokes)} strokes"
+
+
+def color_rows(driver, rgb, tolerance=40):
+    """The canvas rows (as fractions of its height) holding pixels within `tolerance` of `rgb`, and their count."""
+    return driver.execute_script(
+        """const [r, g, b, tol] = arguments;
+           const c = document.getElementById('pad');
+           const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+           let count = 0, top = 0, bottom = 0;
+           for (let i = 0; i < d.length; i += 4) {
+             if (d[i + 3] < 200) continue;
+             if (Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) > tol) continue;
+             count++;
+             if (Math.floor(i / 4 / c.width) < c.height / 2) top++; else bottom++;
+           }
+           return {count, top, bottom};""", *rgb, tolerance)
+
+
+def css_color(driver, name):
+    """A colour custom property of the canvas as [r, g, b] (the page writes them as #rrggbb)."""
+    value = driver.execute_script(
+        "return getComputedStyle(document.getElementById('pad')).getPropertyValue(arguments[0]).trim()", name)
+    assert value.startswith("#") and len(value) == 7, f"{name} is not a #rrggbb colour: {value!r}"
+    return [int(value[i:i + 2], 16) for i in (1, 3, 5)]
+
+
+def test_page_mode_reads_two_lines_boxes_them_and_copies_the_text(driver, base_url):
+    open_page(driver, base_url)
+    driver.execute_cdp_cmd("Browser.grantPermissions", {
+        "origin": base_url, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+    driver.find_element(By.CSS_SELECTOR, "label[for='mode-page']").click()
+    strokes, source = two_lines()
+    line_color = css_color(driver, "--line-box")
+    box_color = css_color(driver, "--box")
+    assert color_rows(driver, line_color)["count"] == 0
+    draw(driver, strokes)
+    answer = wait_for_answer(driver, 0, source)
+    assert answer["mode"] == "page"
+    assert answer["text"] == "24 7\n42"
+    lines = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "#page-lines li")]
+    assert lines == ["24 7", "42"]
+    assert driver.find_element(By.ID, "verdict-caption").text == "3 numbers on 2 lines"
+    chips = driver.find_elements(By.CSS_SELECTOR, "#glyph-list .glyph-chip")
+    assert [c.find_element(By.CSS_SELECTOR, ".glyph-symbol").text for c in chips] == ["2", "4", "7", "4", "2"]
+    # A line box around each line (upper and lower half of the canvas), number boxes in the box colour.
+    WebDriverWait(driver, 5).until(lambda d: color_rows(d, line_color)["count"] > 200)
+    line_pixels = color_rows(driver, line_color)
+    assert line_pixels["top"] > 100 and line_pixels["bottom"] > 100, f"not a box around each line: {line_pixels}"
+    number_pixels = color_rows(driver, box_color)
+    assert number_pixels["top"] > 100 and number_pixels["bottom"] > 100, f"no number boxes: {number_pixels}"
+
+    driver.find_element(By.ID, "copy-reading").click()
+    WebDriverWait(driver, 5).until(lambda d: d.find_element(By.ID, "copy-reading-text").text == "Copied")
+    copied = driver.execute_async_script(
+        "const done = arguments[0]; navigator.clipboard.readText().then(done, (e) => done('failed: ' + e));")
+    assert copied == "24 7\n42"
+
+    # Back to one glyph: the page's boxes go, the page block hides.
+    driver.find_element(By.CSS_SELECTOR, "label[for='mode-single']").click()
+    WebDriverWait(driver, ANSWER_TIMEOUT_S).until(lambda d: panel(d)["mode"] == "single" and panel(d)["state"] == "done")
+    assert not driver.find_element(By.ID, "page-reading").is_displayed()
+    assert color_rows(driver, line_color)["count"] == 0
+
+
+def test_on_a_phone_the_reading_shows_by_the_canvas_while_drawing(driver, base_url, screenshot_dir):
+    """390x844 with touch: after drawing, the compact reading and the whole canvas are both on screen."""
+    emulate(driver, 390, 844, scale=2, mobile=True)
+    driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
+    try:
+        open_page(driver, base_url)
+        live = driver.find_element(By.ID, "live-reading")
+        assert live.is_displayed()
+        assert driver.find_element(By.ID, "live-reading-text").text == "–"
+        driver.find_element(By.CSS_SELECTOR, "label[for='mode-page']").click()
+        strokes, source = two_lines()
+        draw(driver, strokes, pointer=interaction.POINTER_TOUCH)
+        answer = wait_for_answer(driver, 0, source)
+        assert answer["text"] == "24 7\n42"
+        WebDriverWait(driver, 5).until(lambda d: d.find_element(By.ID, "live-reading-text").text == "24 7 / 42")
+        layout = driver.execute_script(
+            """const box = (id) => { const r = document.getElementById(id).getBoundingClientRect();
+                                    return {top: r.top, bottom: r.bottom, left: r.left, right: r.right}; };
+               return {view: window.innerHeight, width: window.innerWidth, live: box('live-reading'), pad: box('pad'),
+                       result: box('result'), text: box('live-reading-text'),
+                       clipped: (() => { const t = document.getElementById('live-reading-text');
+                                         return t.scrollWidth > t.clientWidth; })()};""")
+        for part in ("live", "pad"):
+            rect = layout[part]
+            assert rect["top"] >= 0 and rect["bottom"] <= layout["view"], f"{part} is not on screen: {layout}"
+            assert rect["left"] >= 0 and rect["right"] <= layout["width"], f"{part} sticks out sideways: {layout}"
+        assert not layout["clipped"], f"the compact reading is cut off: {layout}"
+        # The details stay below, where they were.
+        assert layout["result"]["top"] > layout["live"]["bottom"]
+        assert driver.save_screenshot(str(screenshot_dir / "phone-page.png"))
+    finally:
+        driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": False})
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 def emulate(driver, width: int, height: int, scale: float, mobile: bool) -> None:

@@ -22,6 +22,10 @@ public struct SlotCandidates: Sendable {
 }
 
 /// Every slot of a page, ready for the network: lines top to bottom, numbers left to right.
+///
+/// Slots start with their whole only. Which of them are worth cutting depends on how the
+/// network reads them whole (`Recognizer.readPage`), so their cut pieces are added afterwards,
+/// by `addCuts`, from the page's ink kept here.
 public struct PreparedPage: Sendable {
     /// The most pieces one page sends to the network; past it, the remaining slots are read
     /// whole (a page of 512 wide blobs must not cost 21 inferences each).
@@ -29,24 +33,58 @@ public struct PreparedPage: Sendable {
 
     public var lines: PageSegmentation.Layout<SlotCandidates>
 
+    /// What `addCuts` needs: the page's ink and each slot's region, in `slots` order. Nil for
+    /// strokes, which are never cut.
+    var cutting: (ink: SegmentationInput, regions: [Segmentation.Region])?
+
     public var slots: [SlotCandidates] { lines.flatMap { $0.flatMap { $0 } } }
+
+    /// Whether slot `index` (into `slots`) has candidate cuts that `addCuts` could add.
+    public func canCut(_ index: Int) -> Bool {
+        guard let cutting, cutting.regions.indices.contains(index) else { return false }
+        let slot = slots[index]
+        return Double(slot.box.width) >= GlyphCuts.minWidthToCut * slot.lineHeight
+    }
+
+    /// Adds the pieces between candidate cuts to the slots in `indices` (into `slots`), in slot
+    /// order while the page's piece budget lasts. Every added piece comes after the slot's whole.
+    public mutating func addCuts(toSlots indices: Set<Int>) {
+        guard let cutting, !indices.isEmpty else { return }
+        var budget = PreparedPage.maxPieces - slots.count
+        var index = 0
+        for l in lines.indices {
+            for w in lines[l].indices {
+                for s in lines[l][w].indices {
+                    defer { index += 1 }
+                    guard indices.contains(index), cutting.regions.indices.contains(index) else { continue }
+                    lines[l][w][s] = cut(lines[l][w][s], region: cutting.regions[index], ink: cutting.ink, budget: &budget)
+                }
+            }
+        }
+    }
 }
 
-/// Preprocesses a decoded image as a page: lines, numbers, glyph regions, and for each region
-/// wide enough to hold touching digits the pieces between its candidate cuts.
+/// Preprocesses a decoded image as a page: lines, numbers and glyph regions, each read whole
+/// (`PreparedPage.addCuts` adds pieces between candidate cuts later).
 public func pageGlyphs(from image: DecodedImage) throws(ImagingError) -> PreparedPage {
     let ink = try SegmentationInput(Preprocessor.desaturate(image))
     let layout = try PageSegmentation.regions(of: ink.map)
-    var budget = PreparedPage.maxPieces
+    var regions: [Segmentation.Region] = []
     let lines = layout.map { line -> [[SlotCandidates]] in
         // "Wide" and a piece's width are measured against the line's median glyph height.
         let height = PageLayout.median(line.flatMap { $0.map { Double($0.box.height) } })
         return line.map { word in
-            word.compactMap { region in candidates(region, lineHeight: height, ink: ink, budget: &budget) }
+            word.compactMap { region -> SlotCandidates? in
+                guard let whole = ink.prepare(ink.isolate(region)) else { return nil }
+                regions.append(region)
+                let box = GlyphBox(region.box)
+                return SlotCandidates(box: box, lineHeight: height, boundaryCount: 2,
+                                      pieces: [.init(from: 0, to: 1, glyph: PreparedGlyph(box: box, input: whole))])
+            }
         }.filter { !$0.isEmpty }
     }.filter { !$0.isEmpty }
     if lines.isEmpty { throw .empty }
-    return PreparedPage(lines: lines)
+    return PreparedPage(lines: lines, cutting: (ink, regions))
 }
 
 /// Rasterises and preprocesses strokes as a page: each stroke group rendered on its own.
@@ -72,26 +110,19 @@ public func pageGlyphs(fromStrokes strokes: [[Point]], limits: StrokeLimits = .d
     return PreparedPage(lines: lines)
 }
 
-/// The region whole, plus its pieces if it is wide enough for a cut and the budget allows;
-/// nil when even the whole region has too little contrast on its own.
-private func candidates(
-    _ region: Segmentation.Region, lineHeight: Double, ink: SegmentationInput, budget: inout Int
-) -> SlotCandidates? {
-    guard let whole = ink.prepare(ink.isolate(region)) else { return nil }
-    let box = GlyphBox(region.box)
-    let wholeOnly = SlotCandidates(
-        box: box, lineHeight: lineHeight, boundaryCount: 2, pieces: [.init(from: 0, to: 1, glyph: PreparedGlyph(box: box, input: whole))])
+/// `slot` (read whole so far) with the pieces between its region's candidate cuts, when it has
+/// cuts and the budget allows; its whole stays first, as boundaries 0 to the last.
+private func cut(
+    _ slot: SlotCandidates, region: Segmentation.Region, ink: SegmentationInput, budget: inout Int
+) -> SlotCandidates {
+    guard let whole = slot.whole else { return slot }
+    let lineHeight = slot.lineHeight
     let cuts = GlyphCuts.cutColumns(profile: GlyphCuts.columnProfile(region, of: ink.map), lineHeight: lineHeight)
     let boundaries = [0] + cuts + [region.box.width]
     let spans = GlyphCuts.pieces(boundaries: boundaries, lineHeight: lineHeight)
-    budget -= 1
-    guard !cuts.isEmpty, spans.count - 1 <= budget else { return wholeOnly }
-    var pieces: [SlotCandidates.Piece] = []
-    for span in spans {
-        if span.from == 0 && span.to == boundaries.count - 1 {
-            pieces.append(.init(from: span.from, to: span.to, glyph: wholeOnly.pieces[0].glyph))
-            continue
-        }
+    guard !cuts.isEmpty, spans.count - 1 <= budget else { return slot }
+    var pieces: [SlotCandidates.Piece] = [.init(from: 0, to: boundaries.count - 1, glyph: whole.glyph)]
+    for span in spans where !(span.from == 0 && span.to == boundaries.count - 1) {
         let columns = (region.box.minX + boundaries[span.from])..<(region.box.minX + boundaries[span.to])
         guard let (alone, pieceBox) = GlyphCuts.isolate(region, columns: columns, of: ink.map, from: ink.source, fill: ink.fill),
               let input = ink.prepare(alone)
@@ -99,5 +130,8 @@ private func candidates(
         pieces.append(.init(from: span.from, to: span.to, glyph: PreparedGlyph(box: GlyphBox(pieceBox), input: input)))
     }
     budget -= pieces.count - 1
-    return SlotCandidates(box: box, lineHeight: lineHeight, boundaryCount: boundaries.count, pieces: pieces)
+    var result = slot
+    result.boundaryCount = boundaries.count
+    result.pieces = pieces
+    return result
 }

@@ -1,6 +1,7 @@
-// Reading a page: every candidate piece of every slot goes to the pool in one call, then each
-// slot keeps the path of pieces with the highest joint confidence (`CutChoice`), and the
-// chosen glyphs are laid out as lines of numbers.
+// Reading a page: every slot goes to the pool whole in one call; the slots that are too wide
+// for one glyph or that the network is unsure of get their candidate cuts, whose pieces go to
+// the pool in a second call; each slot keeps the path of pieces with the highest joint
+// confidence (`CutChoice`), and the chosen glyphs are laid out as lines of numbers.
 
 import Imaging
 import NeuralNetwork
@@ -57,6 +58,19 @@ extension Recognizer {
     /// usually wider.
     public static let autoCutAspect = 1.5
 
+    /// A slot at least this many line heights wide is cut whatever the network read it as:
+    /// one handwritten digit is rarely as wide as its line is tall.
+    public static let cutWidth = 1.0
+    /// A narrower slot is cut only when the network reads it whole as a digit with less than
+    /// this probability (or as no digit at all, or the rejection rule refused it).
+    public static let cutBelowConfidence: Float = 0.9
+
+    /// Whether a slot `width` line heights wide, read whole as `whole`, is worth the inferences
+    /// its cut pieces cost.
+    static func worthCutting(width: Double, whole: RecognizedGlyph) -> Bool {
+        width >= cutWidth || whole.digitConfidence < cutBelowConfidence
+    }
+
     /// Reads `input` in any mode; `single` and `multi` are `recognize` as before.
     public func read(_ input: RecognitionInput, mode: ReadingMode) async throws(RecognitionError) -> RecognitionResult {
         switch mode {
@@ -91,9 +105,31 @@ extension Recognizer {
         } catch {
             throw .input(error)
         }
+        // Every slot whole first (its whole is its first piece); then the pieces of the slots
+        // worth cutting, all in one call.
+        let wholes = try await classifyAll(page.slots.map { $0.pieces[0].glyph }, timings: &timings)
+        let alone = auto && page.slots.count == 1
+        var toCut = Set<Int>()
+        for (index, slot) in page.slots.enumerated() where page.canCut(index) {
+            // In auto, a lone drawing is cut only when it is clearly wider than tall.
+            if alone && slot.box.width < Self.autoCutAspect * slot.box.height { continue }
+            let width = slot.box.width / max(slot.lineHeight, 1e-9)
+            if Self.worthCutting(width: width, whole: wholes[index]) { toCut.insert(index) }
+        }
+        if !toCut.isEmpty {
+            let start = clock.now
+            page.addCuts(toSlots: toCut)
+            timings.preprocess += (clock.now - start).milliseconds
+        }
         let slots = page.slots
-        let pieces = slots.flatMap { $0.pieces.map(\.glyph) }
-        let classified = try await classifyAll(pieces, timings: &timings)
+        let cutPieces = try await classifyAll(slots.flatMap { $0.pieces.dropFirst().map(\.glyph) }, timings: &timings)
+        var classified: [RecognizedGlyph] = []
+        var next = 0
+        for (index, slot) in slots.enumerated() {
+            classified.append(wholes[index])
+            classified += cutPieces[next..<(next + slot.pieces.count - 1)]
+            next += slot.pieces.count - 1
+        }
 
         // Each slot's best path; glyphs in reading order, the page's structure as indices.
         var glyphs: [RecognizedGlyph] = []
@@ -174,18 +210,9 @@ extension RecognizedGlyph {
 
 extension PreparedPage {
     /// For a page of one slot in `auto` mode: its whole reading becomes `glyph` (the
-    /// single-glyph answer of today, bit for bit), and its cuts are dropped unless the slot is
-    /// at least `autoCutAspect` times as wide as tall.
+    /// single-glyph answer of today, bit for bit).
     mutating func readAlone(_ glyph: PreparedGlyph) {
         guard lines.count == 1, lines[0].count == 1, lines[0][0].count == 1 else { return }
-        var slot = lines[0][0][0]
-        let last = slot.boundaryCount - 1
-        if slot.box.width < Recognizer.autoCutAspect * slot.box.height {
-            slot.pieces = slot.pieces.filter { $0.from == 0 && $0.to == last }
-        }
-        for index in slot.pieces.indices where slot.pieces[index].from == 0 && slot.pieces[index].to == last {
-            slot.pieces[index].glyph = glyph
-        }
-        lines[0][0][0] = slot
+        lines[0][0][0].pieces[0].glyph = glyph
     }
 }

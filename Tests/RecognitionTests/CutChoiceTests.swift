@@ -1,4 +1,6 @@
 import Testing
+import Imaging
+import Preprocessing
 @testable import Recognition
 
 @Suite struct CutChoiceTests {
@@ -30,5 +32,33 @@ import Testing
         #expect(CutChoice.best(boundaryCount: 4, pieces: pieces) == [3, 4])
         #expect(CutChoice.best(boundaryCount: 4, pieces: [S(from: 0, to: 1, confidence: 1)]) == [])
         #expect(CutChoice.best(boundaryCount: 1, pieces: []) == [])
+    }
+}
+
+/// Which slots of a page get their cuts tried (`Recognizer.worthCutting`): the wide ones, and
+/// the narrow ones the network does not read whole as a sure digit.
+@Suite struct WorthCuttingTests {
+    static func read(_ label: String, _ confidence: Float, decision: GlyphDecision = .classified) -> RecognizedGlyph {
+        let rest = (1 - confidence) / 12
+        let others = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "star", "smiley", "scribble"].filter { $0 != label }
+        let ranking = [RankedLabel(label: label, confidence: confidence)] + others.map { RankedLabel(label: $0, confidence: rest) }
+        let box = GlyphBox(x: 0, y: 0, width: 1, height: 1)
+        return RecognizedGlyph(box: box, ranking: ranking, decision: decision,
+                               input: PreparedGlyph(box: box, input: GreyImage(width: 28, height: 28)))
+    }
+
+    @Test func aNarrowSureDigitIsReadWhole() {
+        #expect(!Recognizer.worthCutting(width: 0.8, whole: Self.read("4", 0.99)))
+    }
+
+    @Test func aWideSlotIsCutWhateverItReadsAs() {
+        #expect(Recognizer.worthCutting(width: 1.0, whole: Self.read("0", 0.999)))
+        #expect(Recognizer.worthCutting(width: 1.8, whole: Self.read("star", 0.95)))
+    }
+
+    @Test func anUnsureOrNonDigitOrRejectedNarrowSlotIsCut() {
+        #expect(Recognizer.worthCutting(width: 0.8, whole: Self.read("4", 0.6)))
+        #expect(Recognizer.worthCutting(width: 0.8, whole: Self.read("star", 0.99)))
+        #expect(Recognizer.worthCutting(width: 0.8, whole: Self.read("4", 0.99, decision: .rejected)))
     }
 }

@@ -48,6 +48,7 @@ struct Serve: AsyncParsableCommand {
     var settings: [String] = []
 
     func run() async throws {
+        MemoryTuning.keepFreedMemory()
         let configuration = try Self.loadOrExit(
             file: config, host: host, port: port, publicDir: publicDir, model: model, logLevel: logLevel, settings: settings
         )

@@ -40,6 +40,7 @@ struct Read: AsyncParsableCommand {
     var settings: [String] = []
 
     func run() async throws {
+        MemoryTuning.keepFreedMemory()
         let configuration = try Serve.loadOrExit(
             file: config, host: nil, port: nil, publicDir: nil, model: model, logLevel: nil, settings: settings
         )

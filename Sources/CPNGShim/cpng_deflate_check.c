@@ -92,32 +92,46 @@ static const uint8_t distance_extra[30] = {0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5
                                            7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
 
 // Symbols of one compressed block until end-of-block; `out` counts the bytes it produces.
-static int check_block(bit_reader *r, const huffman *lit, const huffman *dist, size_t *out, size_t expected,
-                       size_t window) {
+// The hot loop of the fast path (one pass over every symbol of the stream): it works on local
+// copies of the reader and the count, written back once at the end, because through the
+// pointers the compiler must assume that `*out` and the reader's fields alias and reload
+// them for every literal. `overrun` can only hold once the reader has supplied zero bytes
+// past the end (`next > length`), so that cheaper test guards it.
+static int check_block(bit_reader *reader, const huffman *lit, const huffman *dist, size_t *out_count,
+                       size_t expected, size_t window) {
+    bit_reader r = *reader;
+    size_t out = *out_count;
+    int ok = 0;
     for (;;) {
-        int symbol = decode(r, lit);
-        if (symbol < 0 || overrun(r)) return 0;
+        int symbol = decode(&r, lit);
+        if (symbol < 0 || (r.next > r.length && overrun(&r))) break;
         if (symbol < 256) {
-            if (*out == expected) return 0;
-            (*out)++;
+            if (out == expected) break;
+            out++;
             continue;
         }
-        if (symbol == 256) return 1;
+        if (symbol == 256) {
+            ok = 1;
+            break;
+        }
         symbol -= 257;
-        if (symbol >= 29) return 0;  // 286 and 287 (fixed code): zlib refuses them
-        refill(r);
-        size_t run = length_base[symbol] + take(r, length_extra[symbol]);
-        if (dist->empty) return 0;
-        int d = decode(r, dist);
-        if (d < 0 || d >= 30) return 0;  // 30 and 31 (fixed code): zlib refuses them
-        refill(r);
-        size_t distance = distance_base[d] + take(r, distance_extra[d]);
-        if (overrun(r)) return 0;
+        if (symbol >= 29) break;  // 286 and 287 (fixed code): zlib refuses them
+        refill(&r);
+        size_t run = length_base[symbol] + take(&r, length_extra[symbol]);
+        if (dist->empty) break;
+        int d = decode(&r, dist);
+        if (d < 0 || d >= 30) break;  // 30 and 31 (fixed code): zlib refuses them
+        refill(&r);
+        size_t distance = distance_base[d] + take(&r, distance_extra[d]);
+        if (r.next > r.length && overrun(&r)) break;
         // zlib keeps the last `window` bytes: a distance beyond that, or before the start, fails.
-        if (distance > *out || distance > window) return 0;
-        if (run > expected - *out) return 0;
-        *out += run;
+        if (distance > out || distance > window) break;
+        if (run > expected - out) break;
+        out += run;
     }
+    *reader = r;
+    *out_count = out;
+    return ok;
 }
 
 // The dynamic block header: three code-length counts, the code-length code, then the

@@ -108,6 +108,37 @@ public enum PageLayout {
         return lines
     }
 
+    /// A glyph region shorter than this many line heights, and narrower than `fragmentWidth`,
+    /// is no digit of its own: a dot of a "1", a 5's bar or a broken-off end of a stroke that
+    /// does not overlap its digit horizontally by half.
+    public static let fragmentHeight = 0.45
+    public static let fragmentWidth = 0.7
+    /// A fragment joins its nearer neighbour in the line when the gap between their boxes is
+    /// at most this many line heights (gaps inside a number are narrower, between numbers wider).
+    public static let fragmentReach = 0.35
+
+    /// For one line's glyph boxes, given left to right: the index of the neighbour each
+    /// fragment joins (`fragmentHeight`, `fragmentReach`, in heights of the line's glyphs), nil
+    /// for a box that stays a glyph.
+    /// Fragments join only glyphs that are no fragments themselves; a fragment with no glyph
+    /// within reach stays alone.
+    public static func fragmentOwners(_ boxes: [GlyphBox]) -> [Int?] {
+        // The line's height from its glyphs, not its fragments: the median of the boxes at
+        // least half as tall as the tallest.
+        let tallest = boxes.map(\.height).max() ?? 0
+        let height = median(boxes.map(\.height).filter { $0 >= 0.5 * tallest })
+        guard boxes.count > 1, height > 0 else { return boxes.map { _ in nil } }
+        let fragment = boxes.map { $0.height < fragmentHeight * height && $0.width < fragmentWidth * height }
+        func gap(_ a: GlyphBox, _ b: GlyphBox) -> Double {
+            max(0, max(b.x - (a.x + a.width), a.x - (b.x + b.width)))
+        }
+        return boxes.indices.map { i -> Int? in
+            guard fragment[i] else { return nil }
+            let owners = boxes.indices.filter { !fragment[$0] && gap(boxes[i], boxes[$0]) <= fragmentReach * height }
+            return owners.min { (gap(boxes[i], boxes[$0]), $0) < (gap(boxes[i], boxes[$1]), $1) }
+        }
+    }
+
     /// Splits one line's glyph boxes, given left to right, into numbers: runs of indices into
     /// `boxes`, left to right.
     public static func words(_ boxes: [GlyphBox]) -> [[Int]] {

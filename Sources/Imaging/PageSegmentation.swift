@@ -19,12 +19,27 @@ public enum PageSegmentation {
         let boxes = kept.map { GlyphBox(map.components[$0].box) }
         var count = 0
         let layout = PageLayout.lines(boxes).map { line -> [[Segmentation.Region]] in
-            let regions = Segmentation.mergeOverlapping(line.map { kept[$0] }, of: map)
+            let regions = attachingFragments(Segmentation.mergeOverlapping(line.map { kept[$0] }, of: map))
             count += regions.count
             return PageLayout.words(regions.map { GlyphBox($0.box) }).map { $0.map { regions[$0] } }
         }
         if count > limit { throw .tooManyGlyphs(count: count, limit: limit) }
         return layout
+    }
+
+    /// `regions` (one line's, left to right) with each fragment merged into the glyph it
+    /// belongs to (`PageLayout.fragmentOwners`), still left to right.
+    static func attachingFragments(_ regions: [Segmentation.Region]) -> [Segmentation.Region] {
+        let owners = PageLayout.fragmentOwners(regions.map { GlyphBox($0.box) })
+        guard owners.contains(where: { $0 != nil }) else { return regions }
+        var merged = regions
+        for (index, owner) in owners.enumerated() {
+            guard let owner else { continue }
+            merged[owner].box = merged[owner].box.union(regions[index].box)
+            merged[owner].labels += regions[index].labels
+        }
+        return merged.indices.filter { owners[$0] == nil }.map { merged[$0] }
+            .sorted { ($0.box.minX, $0.box.minY) < ($1.box.minX, $1.box.minY) }
     }
 
     /// Strokes laid out as a page: each glyph is a group of stroke indices (input order).

@@ -41,6 +41,21 @@ import Testing
         #expect(lines == [[0, 1], [2, 3, 5, 4]])
     }
 
+    @Test func aFragmentJoinsTheNearerGlyphWithinReach() {
+        // Glyphs 40 px tall: a dot 6 px right of the first (a "1" written with a flick), a bar
+        // 10 px left of the third (a 5's bar that overlaps it by less than half), and a speck
+        // 60 px (1.5 line heights) from everything.
+        let boxes = [box(0, 0, 10, 40), box(16, 10, 5, 5), box(40, 0, 25, 40),
+                     box(55, 0, 25, 8), box(100, 0, 22, 40), box(180, 20, 4, 4)]
+        #expect(PageLayout.fragmentOwners(boxes) == [nil, 0, nil, 2, nil, nil])
+        // Nothing is a fragment on a line of full-height glyphs, however close.
+        #expect(PageLayout.fragmentOwners([box(0, 0, 20, 40), box(21, 0, 20, 38)]) == [nil, nil])
+        // A fragment never owns another, and a lone glyph has nothing to join.
+        #expect(PageLayout.fragmentOwners([box(0, 0, 20, 40), box(22, 0, 5, 5), box(28, 0, 5, 5), box(60, 0, 20, 40)])
+            == [nil, 0, 0, nil])
+        #expect(PageLayout.fragmentOwners([box(0, 0, 5, 5)]) == [nil])
+    }
+
     @Test func wordsBreakAtGapsWideForTheLine() {
         // Height 40: gaps 4 and 6 px inside numbers, 30 px between them ("12 34 5").
         let line = [box(0, 0, 20, 40), box(24, 0, 20, 40), box(74, 0, 20, 40), box(100, 0, 20, 40), box(150, 0, 20, 40)]

@@ -13,7 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 REQUESTS="${1:-300}"
 SEED="${2:-1}"
-PORT="${OCR_BENCH_PORT:-18090}"
+# A free port unless one is given: other benchmarks may be listening on this machine.
+PORT="${OCR_BENCH_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
 WORK="$(mktemp -d)"
 cleanup() {
     [[ -n "${OCR_PID:-}" ]] && kill "$OCR_PID" 2>/dev/null || true
@@ -35,6 +36,8 @@ for _ in $(seq 1 100); do
     "$BIN" healthcheck --port "$PORT" && break
     sleep 0.1
 done
+# The server answering must be the one started here, not another listening on the same port.
+kill -0 "$OCR_PID" 2>/dev/null || { echo "ocr-server did not start on port $PORT" >&2; exit 1; }
 
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 echo "page: 1200x800, 40 digits (training.pages scan --seed $SEED); server on CPU 0, 1 worker; $REQUESTS requests per mode"

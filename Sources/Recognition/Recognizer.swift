@@ -47,7 +47,8 @@ public struct RecognizedGlyph: Sendable {
     public var decision: GlyphDecision
     /// The un-normalized 28x28 model input, for debug previews.
     public var input: PreparedGlyph
-    /// Whether a page reading cut this glyph out of touching ink (`CutChoice`).
+    /// Whether a page reading cut this glyph out of touching ink (`CutChoice`). Such a glyph
+    /// was chosen for how surely it is a digit, so it reads as its most probable digit.
     public var cut = false
 
     /// The network's top class (for a rejected glyph, what it resembled most).
@@ -57,7 +58,9 @@ public struct RecognizedGlyph: Sendable {
     /// probability mass outside its top class: with a `max_probability` score, 1 − the score.
     public var answer: RankedLabel {
         switch decision {
-        case .classified: return best
+        case .classified:
+            guard cut else { return best }
+            return ranking.first { $0.label.count == 1 && $0.label.first?.isNumber == true } ?? best
         case .rejected: return RankedLabel(label: RejectionRule.rejectedLabel, confidence: max(0, 1 - best.confidence))
         }
     }

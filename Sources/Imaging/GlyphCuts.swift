@@ -12,8 +12,15 @@ public enum GlyphCuts {
     /// No piece, other than the whole region, wider than this many line heights.
     public static let maxPieceWidth = 1.3
     /// At most this many candidate cuts per region: with the two ends that bounds the pieces
-    /// to classify at (5 + 2)·(5 + 1)/2 = 21.
-    public static let maxCuts = 5
+    /// to classify at (8 + 2)·(8 + 1)/2 = 45 (fewer: pieces wider than `maxPieceWidth` are skipped).
+    public static let maxCuts = 8
+
+    /// A dip of the region's upper or lower outline at least this many line heights deep, with
+    /// outline on both sides, is a candidate cut: where two digits touch, the paper above or
+    /// below the join reaches into the ink like a valley.
+    public static let minValleyDepth = 0.15
+    /// At most this many candidate cuts from outline valleys, before the column profile's minima.
+    public static let maxValleys = 6
 
     /// A cut-out piece: columns `from..<to` of a region, as boundary indices.
     public struct Piece: Equatable, Sendable {
@@ -66,6 +73,80 @@ public enum GlyphCuts {
         return chosen.sorted()
     }
 
+    /// Columns (offsets into the region's box) at the bottom of the valleys of its outline: for
+    /// the upper outline (each column's first ink row) and the lower one (its last), how deep
+    /// water poured from above or below would stand there (the lower of the highest outline on
+    /// either side, minus the outline there); each local maximum at least `minValleyDepth`
+    /// line heights deep, deepest first, at most `maxValleys`, at least a minimum piece width
+    /// from either end and from each other. Empty when the region is narrower than
+    /// `minWidthToCut` heights.
+    public static func contourValleys(
+        _ region: Segmentation.Region, of map: Segmentation.ComponentMap, lineHeight: Double
+    ) -> [Int] {
+        let box = region.box
+        let width = box.width
+        guard lineHeight > 0, Double(width) >= minWidthToCut * lineHeight else { return [] }
+        let margin = max(1, Int((minPieceWidth * lineHeight).rounded(.up)))
+        guard width > 2 * margin else { return [] }
+        let members = Set(region.labels)
+        // Heights of the outline above the box's bottom (upper) and below its top (lower);
+        // -1 for a column without ink, which holds no water.
+        var upper = [Int](repeating: -1, count: width), lower = [Int](repeating: -1, count: width)
+        for x in 0..<width {
+            var first = -1, last = -1
+            for row in 0..<box.height where members.contains(map.labels[(box.minY + row) * map.width + box.minX + x]) {
+                if first < 0 { first = row }
+                last = row
+            }
+            if first >= 0 {
+                upper[x] = box.height - first
+                lower[x] = last + 1
+            }
+        }
+        func trapped(_ outline: [Int]) -> [Int] {
+            var left = [Int](repeating: 0, count: width), right = [Int](repeating: 0, count: width)
+            var high = -1
+            for x in 0..<width { high = max(high, outline[x]); left[x] = high }
+            high = -1
+            for x in stride(from: width - 1, through: 0, by: -1) { high = max(high, outline[x]); right[x] = high }
+            return (0..<width).map { outline[$0] < 0 ? 0 : max(0, min(left[$0], right[$0]) - outline[$0]) }
+        }
+        let least = Int((minValleyDepth * lineHeight).rounded(.up))
+        var valleys: [(column: Int, depth: Int)] = []
+        for depth in [trapped(upper), trapped(lower)] {
+            var x = margin
+            while x < width - margin {
+                var end = x
+                while end + 1 < width - margin && depth[end + 1] == depth[x] { end += 1 }
+                let leftLower = x == 0 || depth[x - 1] < depth[x]
+                let rightLower = end == width - 1 || depth[end + 1] < depth[x]
+                if depth[x] >= least && leftLower && rightLower { valleys.append(((x + end) / 2, depth[x])) }
+                x = end + 1
+            }
+        }
+        var chosen: [Int] = []
+        for valley in valleys.sorted(by: { ($0.depth, -$0.column) > ($1.depth, -$1.column) }) {
+            if chosen.count == maxValleys { break }
+            if chosen.allSatisfy({ abs($0 - valley.column) >= margin }) { chosen.append(valley.column) }
+        }
+        return chosen.sorted()
+    }
+
+    /// The candidate cuts of a region: its outline's valleys, then its column profile's minima
+    /// (`cutColumns`) at least a minimum piece width from those, at most `maxCuts` in all,
+    /// left to right.
+    public static func candidateCuts(
+        _ region: Segmentation.Region, of map: Segmentation.ComponentMap, lineHeight: Double
+    ) -> [Int] {
+        var chosen = contourValleys(region, of: map, lineHeight: lineHeight)
+        let margin = max(1, Int((minPieceWidth * lineHeight).rounded(.up)))
+        for column in cutColumns(profile: columnProfile(region, of: map), lineHeight: lineHeight) {
+            if chosen.count == maxCuts { break }
+            if chosen.allSatisfy({ abs($0 - column) >= margin }) { chosen.append(column) }
+        }
+        return chosen.sorted()
+    }
+
     /// The pieces worth classifying between `boundaries` (ascending column offsets, the two
     /// ends included): the whole region, and every run between two boundaries that is between
     /// `minPieceWidth` and `maxPieceWidth` line heights wide.
@@ -85,6 +166,62 @@ public enum GlyphCuts {
         return pieces
     }
 
+    /// How far, in line heights, a cut may stray sideways from its column: far enough to follow
+    /// the valley between two slanted digits that touch at one end.
+    public static let cutReach = 0.2
+    /// What a cut pays for each column it moves sideways, in ink pixels crossed: a straight cut
+    /// wins a tie, and a cut does not wander through paper for nothing.
+    public static let cutStepCost: Float = 1.0
+
+    /// A cut through `region` near image column `column`: for each row of the region's box, top
+    /// to bottom, the first image column right of the cut. It is the path from the top row to
+    /// the bottom one that crosses the fewest of the region's ink pixels, moving at most one
+    /// column per row and staying within `reach` columns of `column` (and inside the box):
+    /// where two slanted digits touch, the valley between them is rarely straight.
+    public static func cutPath(
+        _ region: Segmentation.Region, near column: Int, reach: Int, of map: Segmentation.ComponentMap
+    ) -> [Int] {
+        let box = region.box
+        let low = max(box.minX + 1, column - reach), high = min(box.maxX - 1, column + reach)
+        guard low < high, box.height > 0 else { return [Int](repeating: min(max(column, box.minX), box.maxX), count: box.height) }
+        let members = Set(region.labels)
+        let width = high - low + 1
+        // cost[y][c]: the least ink a path from the top row to (low + c, y) crosses (a pixel
+        // counts when the cut passes just left of it, so it goes to the right-hand piece).
+        var cost = [Float](repeating: 0, count: width * box.height)
+        var from = [Int8](repeating: 0, count: width * box.height)
+        for row in 0..<box.height {
+            let y = box.minY + row
+            for c in 0..<width {
+                let label = map.labels[y * map.width + low + c]
+                let ink: Float = label != 0 && members.contains(label) ? 1 : 0
+                guard row > 0 else {
+                    cost[c] = ink + cutStepCost * Float(abs(low + c - column))
+                    continue
+                }
+                var best = cost[(row - 1) * width + c], step: Int8 = 0
+                if c > 0, cost[(row - 1) * width + c - 1] + cutStepCost < best {
+                    best = cost[(row - 1) * width + c - 1] + cutStepCost
+                    step = -1
+                }
+                if c + 1 < width, cost[(row - 1) * width + c + 1] + cutStepCost < best {
+                    best = cost[(row - 1) * width + c + 1] + cutStepCost
+                    step = 1
+                }
+                cost[row * width + c] = best + ink
+                from[row * width + c] = step
+            }
+        }
+        let last = (box.height - 1) * width
+        var c = (0..<width).min { (cost[last + $0], abs(low + $0 - column)) < (cost[last + $1], abs(low + $1 - column)) } ?? 0
+        var path = [Int](repeating: 0, count: box.height)
+        for row in stride(from: box.height - 1, through: 0, by: -1) {
+            path[row] = low + c
+            c += Int(from[row * width + c])
+        }
+        return path
+    }
+
     /// Columns `columns` (image coordinates) of `region` as a glyph on its own, like
     /// `Segmentation.isolate`: the region's ink in those columns, everything else `fill`, a
     /// one-pixel frame of `fill`, cut to the rows and columns that hold ink. Also returns that
@@ -93,19 +230,41 @@ public enum GlyphCuts {
         _ region: Segmentation.Region, columns: Range<Int>, of map: Segmentation.ComponentMap,
         from source: GreyImage, fill: Float
     ) -> (image: GreyImage, box: PixelBox)? {
+        let rows = region.box.height
+        return isolate(region, between: [Int](repeating: columns.lowerBound, count: rows),
+                       and: [Int](repeating: columns.upperBound, count: rows), of: map, from: source, fill: fill)
+    }
+
+    /// The part of `region` between two cuts as a glyph on its own: in each row of the
+    /// region's box, the ink from column `left[row]` up to `right[row]` (image coordinates,
+    /// as `cutPath` gives them), as `isolate(_:columns:of:from:fill:)` does for a straight cut.
+    public static func isolate(
+        _ region: Segmentation.Region, between left: [Int], and right: [Int], of map: Segmentation.ComponentMap,
+        from source: GreyImage, fill: Float
+    ) -> (image: GreyImage, box: PixelBox)? {
+        let box = region.box
+        guard left.count == box.height, right.count == box.height else { return nil }
         let members = Set(region.labels)
-        var box: PixelBox?
-        let lower = max(columns.lowerBound, region.box.minX), upper = min(columns.upperBound, region.box.maxX)
-        guard lower < upper else { return nil }
-        let xs = lower..<upper
-        for y in region.box.minY..<region.box.maxY {
-            for x in xs where members.contains(map.labels[y * map.width + x]) {
+        var inkBox: PixelBox?
+        for row in 0..<box.height {
+            let y = box.minY + row
+            let lower = max(left[row], box.minX), upper = min(right[row], box.maxX)
+            guard lower < upper else { continue }
+            for x in lower..<upper where members.contains(map.labels[y * map.width + x]) {
                 let pixel = PixelBox(minX: x, minY: y, maxX: x + 1, maxY: y + 1)
-                box = box?.union(pixel) ?? pixel
+                inkBox = inkBox?.union(pixel) ?? pixel
             }
         }
-        guard let box else { return nil }
-        let piece = Segmentation.Region(box: box, labels: region.labels)
-        return (Segmentation.isolate(piece, of: map, from: source, fill: fill), box)
+        guard let inkBox else { return nil }
+        var output = GreyImage(width: inkBox.width + 2, height: inkBox.height + 2, filledWith: fill)
+        for y in inkBox.minY..<inkBox.maxY {
+            let row = y - box.minY
+            let lower = max(left[row], inkBox.minX), upper = min(right[row], inkBox.maxX)
+            guard lower < upper else { continue }
+            for x in lower..<upper where members.contains(map.labels[y * map.width + x]) {
+                output[x - inkBox.minX + 1, y - inkBox.minY + 1] = source[x, y]
+            }
+        }
+        return (output, inkBox)
     }
 }

@@ -117,14 +117,21 @@ private func cut(
 ) -> SlotCandidates {
     guard let whole = slot.whole else { return slot }
     let lineHeight = slot.lineHeight
-    let cuts = GlyphCuts.cutColumns(profile: GlyphCuts.columnProfile(region, of: ink.map), lineHeight: lineHeight)
+    let cuts = GlyphCuts.candidateCuts(region, of: ink.map, lineHeight: lineHeight)
     let boundaries = [0] + cuts + [region.box.width]
     let spans = GlyphCuts.pieces(boundaries: boundaries, lineHeight: lineHeight)
     guard !cuts.isEmpty, spans.count - 1 <= budget else { return slot }
+    // Each boundary as a path down the region: its two ends straight, each cut along the
+    // valley of least ink near its column.
+    let reach = max(1, Int((GlyphCuts.cutReach * lineHeight).rounded()))
+    let rows = region.box.height
+    let paths = [[Int](repeating: region.box.minX, count: rows)]
+        + cuts.map { GlyphCuts.cutPath(region, near: region.box.minX + $0, reach: reach, of: ink.map) }
+        + [[Int](repeating: region.box.maxX, count: rows)]
     var pieces: [SlotCandidates.Piece] = [.init(from: 0, to: boundaries.count - 1, glyph: whole.glyph)]
     for span in spans where !(span.from == 0 && span.to == boundaries.count - 1) {
-        let columns = (region.box.minX + boundaries[span.from])..<(region.box.minX + boundaries[span.to])
-        guard let (alone, pieceBox) = GlyphCuts.isolate(region, columns: columns, of: ink.map, from: ink.source, fill: ink.fill),
+        guard let (alone, pieceBox) = GlyphCuts.isolate(region, between: paths[span.from], and: paths[span.to],
+                                                        of: ink.map, from: ink.source, fill: ink.fill),
               let input = ink.prepare(alone)
         else { continue }
         pieces.append(.init(from: span.from, to: span.to, glyph: PreparedGlyph(box: GlyphBox(pieceBox), input: input)))

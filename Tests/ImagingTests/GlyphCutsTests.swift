@@ -41,6 +41,69 @@ import Testing
         #expect(GlyphCuts.isolate(pair, columns: 50..<60, of: map, from: image, fill: 0) == nil)
     }
 
+    /// Two bands leaning right (a quarter column per row), 2 px of paper between them except a
+    /// bridge at rows 18..<21: touching slanted digits, whose valley no vertical cut follows.
+    func slantedPair() -> GreyImage {
+        var image = GreyImage(width: 60, height: 40)
+        for y in 0..<40 {
+            let gap = 20 + y / 4
+            for x in 5..<gap { image[x, y] = 1 }
+            for x in (gap + 2)..<(gap + 16) { image[x, y] = 1 }
+            if (18..<21).contains(y) { for x in gap..<(gap + 2) { image[x, y] = 1 } }
+        }
+        return image
+    }
+
+    @Test func aCutFollowsTheSlantedValley() throws {
+        let image = slantedPair()
+        let map = Segmentation.components(of: image)
+        let region = try #require(PageSegmentation.regions(of: map).first?.first?.first)
+        #expect(map.components.count == 1)
+        let path = GlyphCuts.cutPath(region, near: 26, reach: 8, of: map)
+        #expect(path.count == 40)
+        // In every row the cut lies in the gap: all of the left band left of it, all of the
+        // right band right of it.
+        for (row, x) in path.enumerated() {
+            let gap = 20 + row / 4
+            #expect((gap...(gap + 2)).contains(x), "row \(row): cut at \(x), gap \(gap)..<\(gap + 2)")
+        }
+        let ends = (left: [Int](repeating: region.box.minX, count: 40), right: [Int](repeating: region.box.maxX, count: 40))
+        let left = try #require(GlyphCuts.isolate(region, between: ends.left, and: path, of: map, from: image, fill: 0))
+        let right = try #require(GlyphCuts.isolate(region, between: path, and: ends.right, of: map, from: image, fill: 0))
+        let leftInk = left.image.pixels.filter { $0 > 0 }.count, rightInk = right.image.pixels.filter { $0 > 0 }.count
+        let bands = (0..<40).map { 15 + $0 / 4 }.reduce(0, +)
+        #expect(leftInk + rightInk == image.pixels.filter { $0 > 0 }.count)
+        #expect(leftInk >= bands && leftInk <= bands + 6 && rightInk >= 14 * 40 && rightInk <= 14 * 40 + 6)
+        // A straight cut at the same column splits the right band instead.
+        let straight = try #require(GlyphCuts.isolate(region, columns: region.box.minX..<26, of: map, from: image, fill: 0))
+        #expect(straight.image.pixels.filter { $0 > 0 }.count > bands + 20)
+    }
+
+    @Test func valleysOfTheOutlineAreCandidateCuts() throws {
+        // A "U": two 16 px posts joined by a bar along the bottom 8 rows; the paper between the
+        // posts is a valley 32 px deep in the upper outline, none in the lower one.
+        var u = GreyImage(width: 60, height: 50)
+        for y in 5..<45 { for x in 5..<21 { u[x, y] = 1 }; for x in 25..<41 { u[x, y] = 1 } }
+        for y in 37..<45 { for x in 21..<25 { u[x, y] = 1 } }
+        let map = Segmentation.components(of: u)
+        let region = try #require(PageSegmentation.regions(of: map).first?.first?.first)
+        let valleys = GlyphCuts.contourValleys(region, of: map, lineHeight: 40)
+        #expect(valleys.count == 1 && valleys.allSatisfy { (16...19).contains($0) }, "\(valleys)")
+        #expect(GlyphCuts.candidateCuts(region, of: map, lineHeight: 40).contains(valleys[0]))
+        // Upside down, an "n": the valley is in the lower outline.
+        let n = GreyImage(width: 60, height: 50, pixels: (0..<50).flatMap { y in (0..<60).map { x in u[x, 49 - y] } })
+        let flipped = Segmentation.components(of: n)
+        let arch = try #require(PageSegmentation.regions(of: flipped).first?.first?.first)
+        #expect(GlyphCuts.contourValleys(arch, of: flipped, lineHeight: 40) == valleys)
+        // A plain rectangle has no valley, and a narrow region is never cut.
+        var block = GreyImage(width: 60, height: 50)
+        for y in 5..<45 { for x in 5..<55 { block[x, y] = 1 } }
+        let blockMap = Segmentation.components(of: block)
+        let solid = try #require(PageSegmentation.regions(of: blockMap).first?.first?.first)
+        #expect(GlyphCuts.contourValleys(solid, of: blockMap, lineHeight: 40) == [])
+        #expect(GlyphCuts.contourValleys(region, of: map, lineHeight: 80) == [])
+    }
+
     @Test func piecesRespectWidthLimits() {
         // Boundaries at 0, 3, 20, 44 of a region in a 40 px line: 3 px is below the minimum piece
         // width (4 px), so only pieces starting or ending elsewhere are kept, and the whole.

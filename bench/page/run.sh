@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Server-side time of mode=page against mode=multi on the same 1200x800 scan of 40 digits, in
 # one run, on one core: the server pinned to CPU 0 with one inference worker, the client on
-# another CPU. Prints each mode's median `timings_ms.total` (and its stages) and the ratio, then
-# the server's CPU time per request in each mode (from /proc, immune to waiting for the core).
+# another CPU. Prints each mode's median `timings_ms.total` (and its stages) and the ratio.
 # The issue's target: page under 15 ms.
 #
 # Usage: bench/page/run.sh [requests] [seed]   (defaults 300 and 1)
@@ -42,5 +41,5 @@ kill -0 "$OCR_PID" 2>/dev/null || { echo "ocr-server did not start on port $PORT
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 echo "page: 1200x800, 40 digits (training.pages scan --seed $SEED); server on CPU 0, 1 worker; $REQUESTS requests per mode"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-taskset -c "$CLIENT_CPU" python3 bench/page/compare.py --port "$PORT" --requests "$REQUESTS" --pid "$OCR_PID" \
+taskset -c "$CLIENT_CPU" python3 bench/page/compare.py --port "$PORT" --requests "$REQUESTS" \
     --expect "$WORK/scan.txt" "$WORK/scan.png"

@@ -12,6 +12,9 @@ typedef struct {
     uint16_t count[16];             // codes of each length
     uint16_t symbols[288];          // symbols ordered by (length, value): canonical order
     uint16_t table[1 << FAST_BITS]; // (symbol << 4) | length for short codes, 0 otherwise
+    // Literal/length codes only (`build_pairs`): (literals << 4) | bits when the next FAST_BITS
+    // bits start with one literal, or two, whose codes are in `table`; 0 otherwise.
+    uint8_t pairs[1 << FAST_BITS];
     int empty;                      // no codes at all
 } huffman;
 
@@ -58,9 +61,33 @@ static int build(huffman *h, const uint8_t *lengths, int n, int rules) {
     return 1;
 }
 
+// Fills `pairs` from `table`: an entry found at the bits left after a first literal of length
+// l1 is only known when its own length fits in the FAST_BITS - l1 bits that are really there.
+static void build_pairs(huffman *h) {
+    for (unsigned slot = 0; slot < (1u << FAST_BITS); slot++) {
+        uint16_t first = h->table[slot];
+        if (!first || (first >> 4) >= 256) {
+            h->pairs[slot] = 0;
+            continue;
+        }
+        unsigned l1 = first & 15;
+        uint16_t second = h->table[slot >> l1];
+        unsigned l2 = second & 15;
+        h->pairs[slot] = second && (second >> 4) < 256 && l1 + l2 <= FAST_BITS
+            ? (uint8_t)((2u << 4) | (l1 + l2)) : (uint8_t)((1u << 4) | l1);
+    }
+}
+
 // The next symbol, or -1 for a bit pattern that is no code (zlib: "invalid code").
+static inline __attribute__((always_inline)) int decode_buffered(bit_reader *r, const huffman *h);
+
 static inline __attribute__((always_inline)) int decode(bit_reader *r, const huffman *h) {
     refill(r);
+    return decode_buffered(r, h);
+}
+
+// `decode` without the refill, for a caller that knows at least 15 bits are buffered.
+static inline __attribute__((always_inline)) int decode_buffered(bit_reader *r, const huffman *h) {
     uint16_t entry = h->table[r->bits & ((1u << FAST_BITS) - 1)];
     if (entry) {
         take(r, entry & 15);
@@ -92,18 +119,40 @@ static const uint8_t distance_extra[30] = {0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5
                                            7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
 
 // Symbols of one compressed block until end-of-block; `out` counts the bytes it produces.
-// The hot loop of the fast path (one pass over every symbol of the stream): it works on local
-// copies of the reader and the count, written back once at the end, because through the
-// pointers the compiler must assume that `*out` and the reader's fields alias and reload
-// them for every literal. `overrun` can only hold once the reader has supplied zero bytes
-// past the end (`next > length`), so that cheaper test guards it.
+// The hot loop of the fast path, one pass over every symbol of the stream, so it is written for
+// speed. It works on local copies of the reader and the count, written back once at the end
+// (through the pointers the compiler must assume they alias, and reloads them for every
+// literal). Literals, most of the symbols of a scan's grainy paper, are counted one or two per
+// table lookup (`pairs`, only the count matters here) and up to four lookups per refill: each
+// takes at most FAST_BITS = 11 bits, and a refill leaves at least 56. Every failure returns 0,
+// whatever its order; a literal past `expected` fails whether it comes first or second of its
+// pair; and an overrun, once it has happened, stays, so testing for one at each refill and
+// before end-of-block refuses exactly the streams a test after every symbol would. It can only
+// hold once the reader has supplied zero bytes past the end (`next > length`), the cheap test
+// that guards it.
 static int check_block(bit_reader *reader, const huffman *lit, const huffman *dist, size_t *out_count,
                        size_t expected, size_t window) {
     bit_reader r = *reader;
     size_t out = *out_count;
     int ok = 0;
     for (;;) {
-        int symbol = decode(&r, lit);
+        refill(&r);
+        if (r.next > r.length && overrun(&r)) break;
+        uint8_t pair = lit->pairs[r.bits & ((1u << FAST_BITS) - 1)];
+        if (pair) {
+            int steps = 0;
+            do {
+                size_t literals = pair >> 4;
+                if (expected - out < literals) goto done;
+                out += literals;
+                take(&r, pair & 15);
+                pair = lit->pairs[r.bits & ((1u << FAST_BITS) - 1)];
+            } while (++steps < 4 && pair);
+            continue;
+        }
+        // A whole match, from this one refill: a length code of at most 15 bits and 5 extra
+        // bits, a distance code of at most 15 and 13 extra bits, 48 of the 56 buffered.
+        int symbol = decode_buffered(&r, lit);
         if (symbol < 0 || (r.next > r.length && overrun(&r))) break;
         if (symbol < 256) {
             if (out == expected) break;
@@ -116,12 +165,10 @@ static int check_block(bit_reader *reader, const huffman *lit, const huffman *di
         }
         symbol -= 257;
         if (symbol >= 29) break;  // 286 and 287 (fixed code): zlib refuses them
-        refill(&r);
         size_t run = length_base[symbol] + take(&r, length_extra[symbol]);
         if (dist->empty) break;
-        int d = decode(&r, dist);
+        int d = decode_buffered(&r, dist);
         if (d < 0 || d >= 30) break;  // 30 and 31 (fixed code): zlib refuses them
-        refill(&r);
         size_t distance = distance_base[d] + take(&r, distance_extra[d]);
         if (r.next > r.length && overrun(&r)) break;
         // zlib keeps the last `window` bytes: a distance beyond that, or before the start, fails.
@@ -129,6 +176,7 @@ static int check_block(bit_reader *reader, const huffman *lit, const huffman *di
         if (run > expected - out) break;
         out += run;
     }
+done:
     *reader = r;
     *out_count = out;
     return ok;
@@ -174,6 +222,7 @@ static int read_dynamic(bit_reader *r, huffman *lit, huffman *dist) {
     }
     if (overrun(r) || lengths[256] == 0) return 0;
     if (!build(lit, lengths, nlen, COMPLETE_ONLY)) return 0;
+    build_pairs(lit);
     return build(dist, lengths + nlen, ndist, DISTANCE_RULES);
 }
 
@@ -205,6 +254,7 @@ static int check_deflate(const uint8_t *in, size_t length, size_t expected, size
             memset(lengths + 280, 8, 8);
             memset(lengths + 288, 5, 32);
             if (!build(&lit, lengths, 288, COMPLETE_ONLY) || !build(&dist, lengths + 288, 32, COMPLETE_ONLY)) return 0;
+            build_pairs(&lit);
             if (!check_block(&r, &lit, &dist, &out, expected, window)) return 0;
         } else if (type == 2) {
             if (!read_dynamic(&r, &lit, &dist)) return 0;

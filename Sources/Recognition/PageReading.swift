@@ -59,11 +59,11 @@ extension Recognizer {
     public static let autoCutAspect = 1.5
 
     /// A slot at least this many line heights wide is cut whatever the network read it as:
-    /// one handwritten digit is rarely as wide as its line is tall.
-    public static let cutWidth = 1.0
+    /// one handwritten digit is rarely this wide, two touching ones almost always are.
+    public static let cutWidth = 1.15
     /// A narrower slot is cut only when the network reads it whole as a digit with less than
     /// this probability (or as no digit at all, or the rejection rule refused it).
-    public static let cutBelowConfidence: Float = 0.9
+    public static let cutBelowConfidence: Float = 0.7
 
     /// Whether a slot `width` line heights wide, read whole as `whole`, is worth the inferences
     /// its cut pieces cost.

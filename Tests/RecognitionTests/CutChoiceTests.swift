@@ -49,10 +49,13 @@ import Preprocessing
 
     @Test func aNarrowSureDigitIsReadWhole() {
         #expect(!Recognizer.worthCutting(width: 0.8, whole: Self.read("4", 0.99)))
+        // A wide single digit (a 0 or a 2 can be as wide as its line is tall) read surely.
+        #expect(!Recognizer.worthCutting(width: 1.1, whole: Self.read("0", 0.95)))
+        #expect(!Recognizer.worthCutting(width: 0.8, whole: Self.read("4", 0.75)))
     }
 
     @Test func aWideSlotIsCutWhateverItReadsAs() {
-        #expect(Recognizer.worthCutting(width: 1.0, whole: Self.read("0", 0.999)))
+        #expect(Recognizer.worthCutting(width: 1.2, whole: Self.read("0", 0.999)))
         #expect(Recognizer.worthCutting(width: 1.8, whole: Self.read("star", 0.95)))
     }
 

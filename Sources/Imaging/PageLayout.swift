@@ -112,7 +112,11 @@ public enum PageLayout {
     /// is no digit of its own: a dot of a "1", a 5's bar or a broken-off end of a stroke that
     /// does not overlap its digit horizontally by half.
     public static let fragmentHeight = 0.45
-    public static let fragmentWidth = 0.7
+    public static let fragmentWidth = 1.0
+    /// So is a sliver shorter than this and narrower than `sliverWidth` (the flick at the end of
+    /// a stroke): a "1" is as tall as its line.
+    public static let sliverHeight = 0.75
+    public static let sliverWidth = 0.2
     /// A fragment joins its nearer neighbour in the line when the gap between their boxes is
     /// at most this many line heights (gaps inside a number are narrower, between numbers wider).
     public static let fragmentReach = 0.35
@@ -128,7 +132,10 @@ public enum PageLayout {
         let tallest = boxes.map(\.height).max() ?? 0
         let height = median(boxes.map(\.height).filter { $0 >= 0.5 * tallest })
         guard boxes.count > 1, height > 0 else { return boxes.map { _ in nil } }
-        let fragment = boxes.map { $0.height < fragmentHeight * height && $0.width < fragmentWidth * height }
+        let fragment = boxes.map {
+            ($0.height < fragmentHeight * height && $0.width < fragmentWidth * height)
+                || ($0.height < sliverHeight * height && $0.width < sliverWidth * height)
+        }
         func gap(_ a: GlyphBox, _ b: GlyphBox) -> Double {
             max(0, max(b.x - (a.x + a.width), a.x - (b.x + b.width)))
         }

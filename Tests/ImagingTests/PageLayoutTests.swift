@@ -54,6 +54,11 @@ import Testing
         #expect(PageLayout.fragmentOwners([box(0, 0, 20, 40), box(22, 0, 5, 5), box(28, 0, 5, 5), box(60, 0, 20, 40)])
             == [nil, 0, 0, nil])
         #expect(PageLayout.fragmentOwners([box(0, 0, 5, 5)]) == [nil])
+        // A wide bar a third of the height, and a thin sliver 0.6 high, are fragments too; a
+        // "1" as tall as its line is not, however thin.
+        #expect(PageLayout.fragmentOwners([box(0, 0, 30, 40), box(32, 0, 36, 13), box(100, 0, 3, 24), box(105, 0, 25, 40),
+                                           box(140, 0, 4, 39), box(150, 0, 25, 40)])
+            == [nil, 0, 3, nil, nil, nil])
     }
 
     @Test func wordsBreakAtGapsWideForTheLine() {

@@ -43,7 +43,11 @@ enum RecognitionJSON {
             out += "\"text\":\(JSON.quote(result.glyphs.map { symbol($0.answer.label) }.joined())),"
         }
         out += "\"glyphs\":[" + glyphs.joined(separator: ",") + "],"
-        if let lines = result.lines { out += "\"lines\":" + self.lines(lines, of: result, glyphs: glyphs) + "," }
+        if let lines = result.lines {
+            // The glyphs again, in their numbers, without the previews: `glyphs` has them once.
+            let plain = debug ? result.glyphs.map { glyph(glyph: $0, top: top, debug: false, page: true) } : glyphs
+            out += "\"lines\":" + self.lines(lines, of: result, glyphs: plain) + ","
+        }
         out += "\"model\":{\"name\":\(JSON.quote(modelName)),\"version\":\(JSON.quote(modelVersion))},"
         let t = result.timings
         out += "\"timings_ms\":{\"request\":\(ms(requestMs)),\"decode\":\(ms(t.decode)),\"preprocess\":\(ms(t.preprocess)),"

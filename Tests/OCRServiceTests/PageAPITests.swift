@@ -75,6 +75,22 @@ import Testing
         }
     }
 
+    @Test func debugPreviewsAreSentOnceNotAgainInLines() async throws {
+        let png = try Self.page([[(API.one, 20), (API.zero, 45), (API.seven, 170)]], width: 280)
+        try await API.withServer { port in
+            let response = try await Self.post(port, "?mode=page&debug=true", png: png)
+            #expect(response.status == 200)
+            let glyphs = response.json["glyphs"] as? [[String: Any]] ?? []
+            #expect(glyphs.count == 3 && glyphs.allSatisfy { ($0["preview"] as? String)?.hasPrefix("data:image/png;base64,") == true })
+            let inLines = (response.json["lines"] as? [[String: Any]] ?? [])
+                .flatMap { $0["words"] as? [[String: Any]] ?? [] }.flatMap { $0["glyphs"] as? [[String: Any]] ?? [] }
+            #expect(inLines.count == 3 && inLines.allSatisfy { $0["preview"] == nil })
+            // Otherwise the same objects.
+            #expect(inLines.compactMap { $0["label"] as? String } == glyphs.compactMap { $0["label"] as? String })
+            #expect(inLines.compactMap { $0["confidence"] as? Double } == glyphs.compactMap { $0["confidence"] as? Double })
+        }
+    }
+
     @Test func touchingDigitsAreCut() async throws {
         // A zero set so close to a one that their ink joins, then a separate seven.
         let png = try Self.page([[(API.one, 20), (API.zero, 28), (API.seven, 100)]], width: 200)

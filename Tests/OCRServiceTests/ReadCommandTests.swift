@@ -93,5 +93,8 @@ import Testing
         let badMode = try ExecutableTests.run(["read", seven, "--mode", "sideways"])
         #expect(badMode.status != 0 && badMode.status != 1, "\(badMode.stderr)")
         #expect(badMode.stdout.isEmpty)
+        let nothing = try ExecutableTests.run(["read"])
+        #expect(nothing.status != 0 && nothing.status != 1)
+        #expect(nothing.stderr.contains("Missing expected argument '<paths> ...'"), "\(nothing.stderr)")
     }
 }

@@ -9,10 +9,16 @@ import Foundation
 /// 0.6 would lose to two slivers read at 0.9 each, and readings would fall apart into "1"s. And
 /// a piece wider than `plausibleWidth` line heights is discounted by how far it goes past (a
 /// factor e per `widthScale`): the network reads four touching digits as a star with 0.9
-/// confidence, but no handwritten digit is two and a half times as wide as its line is tall.
+/// confidence, but no handwritten digit is two and a half times as wide as its line is tall. A
+/// piece cut out of the region is discounted from `plausiblePieceWidth` on: the network, never
+/// trained on cut pieces, reads two touching digits cut out together as one digit more surely
+/// than either of them alone.
 public enum CutChoice {
     public static let cutPrior = 0.4
     public static let plausibleWidth = 1.1
+    /// The same for a piece cut out of a region (not the region whole): a piece of touching
+    /// ink this wide most likely still holds two digits.
+    public static let plausiblePieceWidth = 0.85
     public static let widthScale = 0.2
     /// A slot that has cuts to try reads whole as a star, smiley or scribble at this discount
     /// (the network calls several touching digits a star with 0.9 confidence); pieces cut out
@@ -36,8 +42,8 @@ public enum CutChoice {
     }
 
     /// The log of the width prior of a piece `width` line heights wide.
-    static func logWidthPrior(_ width: Double) -> Double {
-        width <= plausibleWidth ? 0 : -(width - plausibleWidth) / widthScale
+    static func logWidthPrior(_ width: Double, plausible: Double = plausibleWidth) -> Double {
+        width <= plausible ? 0 : -(width - plausible) / widthScale
     }
 
     /// Indices into `pieces` of the best path from boundary 0 to `boundaryCount - 1`, left to
@@ -54,7 +60,8 @@ public enum CutChoice {
             let piece = pieces[index]
             guard piece.from < piece.to, piece.to < boundaryCount, score[piece.from] > -.infinity else { continue }
             let cost = piece.from == 0 ? 0 : logPrior
-            let candidate = score[piece.from] + log(max(piece.confidence, 1e-12)) + cost + logWidthPrior(piece.width)
+            let candidate = score[piece.from] + log(max(piece.confidence, 1e-12)) + cost
+                + logWidthPrior(piece.width, plausible: piece.from == 0 && piece.to == boundaryCount - 1 ? plausibleWidth : plausiblePieceWidth)
             if candidate > score[piece.to] {
                 score[piece.to] = candidate
                 via[piece.to] = index

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Imaging
 import Preprocessing
@@ -14,6 +15,23 @@ import Preprocessing
         var wide = narrow
         wide[0].width = 1.5
         #expect(CutChoice.best(boundaryCount: 3, pieces: wide) == [1, 2])
+    }
+
+    @Test func aWidePieceOfTouchingInkCountsAsLikelyTwo() {
+        // Boundaries 0 | 1 | 2 | 3 of a region 2.4 line heights wide: the pieces 0-2 (1.2 wide)
+        // and 2-3 read surely, 0-1 and 1-2 (0.5 wide each) a little less surely. Discounted only
+        // past 1.1 line heights, as a region whole is, 0-2 would win despite its width; as a cut
+        // piece, past `plausiblePieceWidth`, it loses to the two narrow ones.
+        let pieces = [S(from: 0, to: 3, confidence: 0.3, width: 2.4), S(from: 0, to: 2, confidence: 0.95, width: 1.2),
+                      S(from: 2, to: 3, confidence: 0.95, width: 0.7), S(from: 0, to: 1, confidence: 0.9, width: 0.5),
+                      S(from: 1, to: 2, confidence: 0.9, width: 0.5)]
+        #expect(CutChoice.best(boundaryCount: 4, pieces: pieces) == [3, 4, 2])
+        #expect(CutChoice.logWidthPrior(1.0, plausible: CutChoice.plausiblePieceWidth) < 0)
+        #expect(CutChoice.logWidthPrior(1.0) == 0)
+        // The arithmetic of the first claim: 0-2 with the whole's threshold beats the two narrow pieces.
+        let asWhole = log(0.95) + log(0.95) + log(CutChoice.cutPrior) + CutChoice.logWidthPrior(1.2)
+        let narrow = log(0.9) + log(0.9) + log(0.95) + 2 * log(CutChoice.cutPrior)
+        #expect(asWhole > narrow)
     }
 
     @Test func aConfidentWholeIsKept() {

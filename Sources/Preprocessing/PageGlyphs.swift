@@ -33,6 +33,12 @@ public struct PreparedPage: Sendable {
 
     public var lines: PageSegmentation.Layout<SlotCandidates>
 
+    /// Whether the input is one glyph when read as one row left to right (`mode=multi`'s
+    /// grouping: every part overlaps the others horizontally, transitively), however many
+    /// lines and glyphs the page layout found: a skull's jaw under its head, a sun's rays
+    /// around its disc. `auto` reads such an input as one glyph.
+    public var isOneColumn = false
+
     /// What `addCuts` needs: the page's ink and each slot's region, in `slots` order. Nil for
     /// strokes, which are never cut.
     var cutting: (ink: SegmentationInput, regions: [Segmentation.Region])?
@@ -84,7 +90,8 @@ public func pageGlyphs(from image: DecodedImage) throws(ImagingError) -> Prepare
         }.filter { !$0.isEmpty }
     }.filter { !$0.isEmpty }
     if lines.isEmpty { throw .empty }
-    return PreparedPage(lines: lines, cutting: (ink, regions))
+    let row = (try? Segmentation.regions(of: ink.map, limit: Int.max))?.count
+    return PreparedPage(lines: lines, isOneColumn: row == 1, cutting: (ink, regions))
 }
 
 /// Rasterises and preprocesses strokes as a page: each stroke group rendered on its own.
@@ -107,7 +114,16 @@ public func pageGlyphs(fromStrokes strokes: [[Point]], limits: StrokeLimits = .d
         }
         lines.append(words)
     }
-    return PreparedPage(lines: lines)
+    let row = (try? Segmentation.groupStrokes(strokes, limit: Int.max))?.count
+    return PreparedPage(lines: lines, isOneColumn: row == 1)
+}
+
+extension PreparedPage {
+    /// A page of one slot, `glyph`, that is never cut.
+    public init(alone glyph: PreparedGlyph) {
+        self.init(lines: [[[SlotCandidates(box: glyph.box, lineHeight: glyph.box.height, boundaryCount: 2,
+                                           pieces: [.init(from: 0, to: 1, glyph: glyph)])]]])
+    }
 }
 
 /// `slot` (read whole so far) with the pieces between its region's candidate cuts, when it has

@@ -92,13 +92,20 @@ extension Recognizer {
                 let decoded = clock.now
                 timings.decode = (decoded - start).milliseconds
                 page = try pageGlyphs(from: image)
-                // One slot: its whole reading is the single-glyph answer of today, bit for bit.
-                if auto, page.slots.count == 1 { page.readAlone(try glyphs(from: image, mode: .single)[0]) }
+                // One slot: its whole reading is the single-glyph answer of today, bit for bit;
+                // so is a drawing whose parts stand in one column.
+                if auto, page.slots.count == 1 {
+                    page.readAlone(try glyphs(from: image, mode: .single)[0])
+                } else if auto, page.isOneColumn {
+                    page = PreparedPage(alone: try glyphs(from: image, mode: .single)[0])
+                }
                 timings.preprocess = (clock.now - decoded).milliseconds
             case .strokes(let strokes):
                 page = try pageGlyphs(fromStrokes: strokes, limits: strokeLimits)
                 if auto, page.slots.count == 1 {
                     page.readAlone(try glyphs(fromStrokes: strokes, mode: .single, limits: strokeLimits)[0])
+                } else if auto, page.isOneColumn {
+                    page = PreparedPage(alone: try glyphs(fromStrokes: strokes, mode: .single, limits: strokeLimits)[0])
                 }
                 timings.preprocess = (clock.now - start).milliseconds
             }

@@ -116,6 +116,25 @@ import Testing
         }
     }
 
+    @Test func partsInOneColumnAreOneGlyphInAutoAndLinesInPage() async throws {
+        // A one over a seven, in the same column: two lines to the page layout, one glyph to a
+        // left-to-right reading.
+        let strokes = Self.moved(API.one, 0, 0).map { $0.map { [$0[0], $0[1] * 0.45] } }
+            + Self.moved(API.seven, 0, 0).map { $0.map { [$0[0], 150 + $0[1] * 0.45] } }
+        try await API.withServer { port in
+            let body = API.json(["strokes": strokes])
+            let auto = try await send(port: port, path: "/api/v1/recognize", headers: [("Content-Type", "application/json")], body: body)
+            let single = try await send(port: port, path: "/api/v1/recognize?mode=single", headers: [("Content-Type", "application/json")], body: body)
+            let page = try await send(port: port, path: "/api/v1/recognize?mode=page", headers: [("Content-Type", "application/json")], body: body)
+            #expect(auto.status == 200 && single.status == 200 && page.status == 200)
+            #expect(auto.json["lines"] == nil, "\(auto.text)")
+            #expect(auto.json["label"] as? String == single.json["label"] as? String)
+            #expect(auto.json["confidence"] as? Double == single.json["confidence"] as? Double)
+            #expect((page.json["lines"] as? [Any])?.count == 2, "\(page.text)")
+            #expect(page.json["text"] as? String == "1\n7", "\(page.text)")
+        }
+    }
+
     @Test func tooManyGlyphsIsAProblem() async throws {
         // 600 separate dots in a grid: over the page limit of 512.
         var ink = GreyImage(width: 600, height: 400, filledWith: 1)

@@ -35,15 +35,7 @@ public enum PageLayout {
         var seeds = boxes.indices.filter { boxes[$0].height >= seedHeightFraction * median }
         if seeds.isEmpty { seeds = Array(boxes.indices) }
 
-        var parent = Array(boxes.indices)
-        func root(_ i: Int) -> Int {
-            var i = i
-            while parent[i] != i {
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            }
-            return i
-        }
+        var sets = UnionFind(count: boxes.count)
         // Sweep in order of top edge: once a box starts below `a`'s bottom, none after it can overlap.
         seeds.sort { boxes[$0].y < boxes[$1].y }
         for (position, i) in seeds.enumerated() {
@@ -55,13 +47,12 @@ public enum PageLayout {
                 if apart > neighbourReach * max(a.height, b.height) { continue }
                 let overlap = min(a.y + a.height, b.y + b.height) - max(a.y, b.y)
                 if overlap > lineOverlapFraction * min(a.height, b.height) {
-                    let ra = root(i), rb = root(j)
-                    if ra != rb { parent[max(ra, rb)] = min(ra, rb) }
+                    sets.union(i, j)
                 }
             }
         }
         var members: [Int: [Int]] = [:]
-        for i in seeds { members[root(i), default: []].append(i) }
+        for i in seeds { members[sets.root(i), default: []].append(i) }
         var lines = joinFragments(members.values.map { Line(members: $0, boxes: boxes) }, boxes: boxes)
 
         // The rest go to the line whose centre line passes closest to their centre.

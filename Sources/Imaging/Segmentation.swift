@@ -104,15 +104,7 @@ public enum Segmentation {
     public static func mergeOverlapping(_ kept: [Int], of map: ComponentMap) -> [Region] {
         let all = map.components
         // Union-find over the kept components; only pairs whose x-ranges meet are compared.
-        var parent = Array(kept.indices)
-        func root(_ i: Int) -> Int {
-            var i = i
-            while parent[i] != i {
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            }
-            return i
-        }
+        var sets = UnionFind(count: kept.count)
         let order = kept.indices.sorted { all[kept[$0]].box.minX < all[kept[$1]].box.minX }
         for (position, i) in order.enumerated() {
             let a = all[kept[i]].box
@@ -121,8 +113,7 @@ public enum Segmentation {
                 if b.minX >= a.maxX { break }
                 let overlap = min(a.maxX, b.maxX) - max(a.minX, b.minX)
                 if 2 * overlap > min(a.width, b.width) {
-                    let ra = root(i), rb = root(j)
-                    if ra != rb { parent[rb] = ra }
+                    sets.union(i, j)
                 }
             }
         }
@@ -130,7 +121,7 @@ public enum Segmentation {
         for i in kept.indices {
             let component = all[kept[i]]
             let label = Int32(kept[i] + 1)
-            let r = root(i)
+            let r = sets.root(i)
             if var region = byRoot[r] {
                 region.box = region.box.union(component.box)
                 region.labels.append(label)

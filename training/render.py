@@ -21,8 +21,9 @@ class StrokeError(Exception):
     """Strokes the rasteriser refuses (non-finite, too many, empty)."""
 
 
-def render_strokes(strokes) -> np.ndarray:
-    """Render strokes (lists of (x, y) points) ink-bright on black; returns (H, W) float32."""
+def render_frame(strokes) -> tuple[list, np.float32, np.float32, np.float32, int, int]:
+    """The contract's frame for `strokes`: (strokes as float32 (n, 2) arrays, min x, min y,
+    scale k, image width, image height). A point p lands at (p - min) * k + MARGIN."""
     strokes = [np.asarray(s, dtype=np.float32).reshape(-1, 2) for s in strokes]
     strokes = [s for s in strokes if len(s) > 0]
     if not strokes:
@@ -38,9 +39,15 @@ def render_strokes(strokes) -> np.ndarray:
     if extent < 1:
         extent = np.float32(1.0)
     k = np.float32(RENDER_SIDE / np.float32(extent))
-    m = np.float32(MARGIN)
     width = math.ceil(float(np.float32((max_x - min_x) * k))) + 2 * MARGIN + 1
     height = math.ceil(float(np.float32((max_y - min_y) * k))) + 2 * MARGIN + 1
+    return strokes, min_x, min_y, k, width, height
+
+
+def render_strokes(strokes) -> np.ndarray:
+    """Render strokes (lists of (x, y) points) ink-bright on black; returns (H, W) float32."""
+    strokes, min_x, min_y, k, width, height = render_frame(strokes)
+    m = np.float32(MARGIN)
     img = np.zeros((height, width), dtype=np.float32)
     half = np.float32(LINE_WIDTH / 2)
     reach = float(half) + 1.0

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from PIL import Image, ImageDraw
 
 from .preprocess_torch import preprocess_batch
-from .render import LINE_WIDTH, MARGIN, RENDER_SIDE
+from .render import LINE_WIDTH, MARGIN, RENDER_SIDE, StrokeError, render_frame
 
 CANVAS_UNITS = 280  # the drawing page's canvas (Public/js/drawing-pad.js UNITS)
 CANVAS_INK = 9      # and its ink width in those units (INK_WIDTH)
@@ -49,17 +49,8 @@ def render(strokes: list, decimate: float = 0.35) -> np.ndarray:
     previous one are skipped (they move no pixel by more than that), which makes raw
     Quick, Draw! drawings with hundreds of points cheap.
     """
-    strokes = [np.asarray(s, np.float32).reshape(-1, 2) for s in strokes]
-    strokes = [s for s in strokes if len(s)]
-    if not strokes:
-        raise ValueError("no points")
-    allp = np.concatenate(strokes)
-    lo = allp.min(0)
-    extent = float(max(np.float32(allp[:, 0].max() - lo[0]), np.float32(allp[:, 1].max() - lo[1])))
-    k = np.float32(RENDER_SIDE / np.float32(max(extent, 1.0)))
-    span = allp.max(0) - lo
-    width = math.ceil(float(np.float32(span[0] * k))) + 2 * MARGIN + 1
-    height = math.ceil(float(np.float32(span[1] * k))) + 2 * MARGIN + 1
+    strokes, min_x, min_y, k, width, height = render_frame(strokes)
+    lo = np.array([min_x, min_y], np.float32)
     a_pts, b_pts = [], []
     for s in strokes:
         p = _decimate((s - lo) * k + np.float32(MARGIN), decimate)
@@ -136,7 +127,7 @@ def stroke_glyphs(drawings: list, rng: np.random.Generator | None = None,
             strokes = augment_strokes(d, rng) if rng is not None else d
             try:
                 images.append(render(strokes))
-            except ValueError:
+            except StrokeError:
                 continue
             owner.append(i)
     glyphs, ok = preprocess_images(images)

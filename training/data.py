@@ -157,8 +157,8 @@ def screen(glyphs: np.ndarray, digit_prob, bar: float) -> np.ndarray:
 
 def build(mnist: str, quickdraw: str, negatives: str, seed: int, digit_prob_of, quick: bool = False) -> TrainingData:
     """Everything a run trains and selects on. `digit_prob_of(known_pools)` trains the
-    screening models on the known classes and returns a function glyphs → top digit
-    probability (and `known_prob` attribute: top known-class probability)."""
+    screening models on the known classes and returns a judge whose `digit(glyphs)` is their
+    top digit probability and `known(glyphs)` their top known-class probability."""
     raw = load_all(mnist, quickdraw, seed=seed, mnist_val=5000, limit=2000 if quick else None, with_test=False)
     digits = [preprocess_set(raw.train_x[raw.train_y == d]) for d in range(10)]
     star = preprocess_set(raw.doodles_train["star"])

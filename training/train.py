@@ -30,7 +30,7 @@ from .datasets import DEFAULT_MNIST, DEFAULT_QUICKDRAW
 from .export import write_model
 from .model import ARCHITECTURES, GlyphNet, with_dropout
 from .negatives import DEFAULT_NEGATIVES
-from .rejection import calibrate, decide, fit_temperature, macro_scribble
+from .rejection import calibrate, decide, fit_temperature, macro_scribble, tradeoff
 
 # The shipped recipe (REPORT.md says how it was chosen).
 RECIPE = {
@@ -274,20 +274,24 @@ def main(argv=None):
                0 if a.quick else r["mild_last"], ema, r["weight_decay"], r["label_smoothing"], on_epoch,
                os.path.join(a.runs, "checkpoint.pt"), clock)
     final = ema.model
-    known, _ = validation_logits(final, data, mean, std)
-    temperature = fit_temperature({k: v for k, v in known.items() if k != "symbols_val"})
-    with torch.no_grad():  # the fitted temperature, folded into the last layer
-        final[-1].weight /= temperature
-        final[-1].bias /= temperature
-    print(f"temperature {temperature}", flush=True)
     known, unseen = validation_logits(final, data, mean, std)
+    temperature = fit_temperature({k: v for k, v in known.items() if k != "symbols_val"})
+    print(f"temperature {temperature}", flush=True)
+    # Dividing the last layer by T divides the logits by T: calibrate on those, then fold both.
+    known = {k: (z / temperature, y) for k, (z, y) in known.items()}
+    unseen = {k: (z / temperature, c) for k, (z, c) in unseen.items()}
     rule, bias, table = calibrate({k: v for k, v in known.items() if k in ("mnist_val", "star_val", "smiley_val")},
                                   unseen)
-    with torch.no_grad():  # the chosen lowering of the scribble logit, folded into the weights
+    with torch.no_grad():
+        final[-1].weight /= temperature
+        final[-1].bias /= temperature
         final[-1].bias[SCRIBBLE] -= bias
-    known, unseen = validation_logits(final, data, mean, std)
+    known, unseen = validation_logits(final, data, mean, std)  # the figures of the weights that ship
     best = [t for t in table if t["bias"] == bias]
+    costs = tradeoff(table)
     print("rejection at the chosen bias:\n" + "\n".join(json.dumps(t) for t in best), flush=True)
+    print("what a star and smiley floor costs the unseen categories:\n"
+          + "\n".join(json.dumps(t) for t in costs), flush=True)
     print(f"scribble logit lowered by {bias}; rejection: {json.dumps(rule)}", flush=True)
     validation = figures(known, unseen, rule)
     seconds = clock.seconds
@@ -297,7 +301,7 @@ def main(argv=None):
         "recipe": {k: v for k, v in r.items() if k not in ("mild", "augment")} | {"augment": r["augment"]},
         "data": [f"{k}: {v}" for k, v in data.counts.items() if not isinstance(v, (list, dict))],
         "history": history, "validation": validation, "temperature": temperature, "scribble_bias": bias,
-        "rejection_candidates": best,
+        "rejection_candidates": best, "rejection_tradeoff": costs,
         "data_counts": data.counts,
     }
     meta["recipe"]["class_weights"] = {"star": r["class_weights"][STAR], "scribble": r["class_weights"][SCRIBBLE]}

@@ -98,3 +98,14 @@ def test_the_fitted_temperature_undoes_a_known_scaling():
     y = np.array([rng.choice(13, p=np.exp(r) / np.exp(r).sum()) for r in true])  # labels drawn from softmax(true)
     # Logits at half their scale (under-confident, as label smoothing leaves a network): T ≈ 0.5.
     assert abs(fit_temperature({"val": (true * 0.5, y)}) - 0.5) <= 0.05
+
+
+def test_the_tradeoff_keeps_for_each_floor_the_candidate_that_rejects_most():
+    from training.rejection import tradeoff
+    table = [
+        {"bias": 0.0, "star_val": 0.95, "smiley_val": 0.97, "unseen_strokes": 0.95},
+        {"bias": 1.0, "star_val": 0.97, "smiley_val": 0.98, "unseen_strokes": 0.90},
+        {"bias": 2.0, "star_val": 0.98, "smiley_val": 0.99, "unseen_strokes": 0.80},
+    ]
+    rows = tradeoff(table, floors=(0.0, 0.97, 0.98, 0.99))
+    assert [(r["floor"], r["bias"]) for r in rows] == [(0.0, 0.0), (0.97, 1.0), (0.98, 2.0)]

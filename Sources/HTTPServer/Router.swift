@@ -81,7 +81,12 @@ public struct Router: Sendable {
     /// Whether the request's route asked for its handler to start off the connection's queue.
     func offloads(_ request: Request) -> Bool {
         guard let routes = routes(for: request.path) else { return false }
-        return (routes[request.method] ?? (request.method == "HEAD" ? routes["GET"] : nil))?.offload ?? false
+        return Self.route(in: routes, for: request.method)?.offload ?? false
+    }
+
+    /// The route of a method among a path's routes; HEAD falls back to GET.
+    private static func route(in routes: [String: Route], for method: String) -> Route? {
+        routes[method] ?? (method == "HEAD" ? routes["GET"] : nil)
     }
 
     /// Finds the route for a request and runs it; HEAD falls back to GET.
@@ -89,7 +94,7 @@ public struct Router: Sendable {
         guard let routes = routes(for: request.path) else {
             throw Problem(.notFound, detail: "No resource exists at this path.")
         }
-        if let route = routes[request.method] ?? (request.method == "HEAD" ? routes["GET"] : nil) {
+        if let route = Self.route(in: routes, for: request.method) {
             return try await route.handler(request)
         }
         var methods = Set(routes.keys)

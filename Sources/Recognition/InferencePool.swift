@@ -94,7 +94,7 @@ public final class InferencePool: Sendable {
         }
         guard logits.allSatisfy(\.isFinite) else { throw .warmUpFailed("non-finite logits \(logits)") }
         core.condition.lock()
-        core.ready = true
+        core.markReady()
         core.condition.unlock()
     }
 
@@ -102,7 +102,7 @@ public final class InferencePool: Sendable {
     public var isReady: Bool {
         core.condition.lock()
         defer { core.condition.unlock() }
-        return core.ready && core.accepting
+        return core.ready
     }
 
     public var stats: PoolStats {
@@ -114,7 +114,7 @@ public final class InferencePool: Sendable {
             callerBatches: core.callerBatches,
             largestBatch: core.largestBatch, rejectedOverloaded: core.rejectedOverloaded,
             rejectedDeadline: core.rejectedDeadline, rejectedShuttingDown: core.rejectedShuttingDown,
-            ready: core.ready && core.accepting)
+            ready: core.ready)
     }
 
     /// Stops accepting work, lets the workers finish what is queued, and

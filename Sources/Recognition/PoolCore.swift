@@ -64,12 +64,12 @@ final class PoolCore: @unchecked Sendable {
     /// Whether new work is taken.
     var accepting: Bool { lifecycle <= .ready }
     var stopping: Bool { lifecycle == .stopping }
-    /// Ready: warmed up and not shutting down. Setting it only leaves
-    /// `.warmingUp`: a warm-up that ends after shutdown began changes nothing.
-    var ready: Bool {
-        get { lifecycle == .ready }
-        set { if newValue { advance(to: .ready) } }
-    }
+    /// Ready: warmed up and not shutting down (so also accepting).
+    var ready: Bool { lifecycle == .ready }
+
+    /// The warm-up is done. It only leaves `.warmingUp`: a warm-up that ends after shutdown
+    /// began changes nothing.
+    func markReady() { advance(to: .ready) }
 
     private func advance(to next: Lifecycle) {
         if lifecycle < next { lifecycle = next }

@@ -18,11 +18,11 @@ import NeuralNetwork
     @Test func stagesAreTakenInOrderOnly() throws {
         let core = PoolCore(model: try PoolTestModel.make(width: 4), configuration: .init(workers: 1))
         #expect(core.lifecycle == .warmingUp && core.accepting && !core.ready)
-        core.ready = true
+        core.markReady()
         #expect(core.lifecycle == .ready && core.accepting && core.ready)
         core.stopAccepting()
         #expect(core.lifecycle == .draining && !core.accepting && !core.ready && !core.stopping)
-        core.ready = true
+        core.markReady()
         #expect(core.lifecycle == .draining)
         _ = core.abandonQueuedAndStop()
         #expect(core.lifecycle == .stopping && core.stopping && !core.accepting)

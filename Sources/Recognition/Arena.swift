@@ -30,6 +30,9 @@ final class Arena: @unchecked Sendable {
         }
     }
 
+    /// One slot's logits after `run`.
+    func logits(ofSlot slot: Int) -> [Float] { Array(logits[slot * classes ..< (slot + 1) * classes]) }
+
     /// Runs the first `count` slots; their logits are then in `logits`, glyph-major.
     func run(count: Int) {
         let inputSize = self.inputSize, classes = self.classes

@@ -129,7 +129,6 @@ final class PoolCore: @unchecked Sendable {
     // MARK: Workers
 
     private func workerLoop() {
-        let classes = model.classes.count
         var batch: [QueueItem] = []
         batch.reserveCapacity(configuration.maxBatch)
         let clock = ContinuousClock()
@@ -172,7 +171,7 @@ final class PoolCore: @unchecked Sendable {
             completedGlyphs += count
             for (slot, item) in batch.enumerated() {
                 let request = item.request
-                request.logits[item.index] = Array(arena.logits[slot * classes ..< (slot + 1) * classes])
+                request.logits[item.index] = arena.logits(ofSlot: slot)
                 request.remaining -= 1
                 if request.remaining == 0, let first = request.firstStart {
                     let result = PoolResult(logits: request.logits, queueWait: first - request.enqueued,
@@ -222,16 +221,16 @@ final class PoolCore: @unchecked Sendable {
         busyWorkers += 1
         condition.unlock()
 
+        // Timed as a worker's batch is: from before the inputs are loaded, and no queue wait.
         let clock = ContinuousClock()
-        let enqueued = clock.now
-        for (slot, input) in inputs.enumerated() { arena.load(input, into: slot) }
         let start = clock.now
+        for (slot, input) in inputs.enumerated() { arena.load(input, into: slot) }
+        let loaded = clock.now
         arena.run(count: inputs.count)
         let end = clock.now
-        let classes = model.classes.count
-        let logits = (0 ..< inputs.count).map { Array(arena.logits[$0 * classes ..< ($0 + 1) * classes]) }
+        let logits = (0 ..< inputs.count).map { arena.logits(ofSlot: $0) }
         metrics.queueWait.recordNanoseconds(0)
-        metrics.inference.recordNanoseconds((end - start).nanoseconds)
+        metrics.inference.recordNanoseconds((end - loaded).nanoseconds)
         metrics.batchSize.record(inputs.count)
 
         condition.lock()
@@ -244,7 +243,7 @@ final class PoolCore: @unchecked Sendable {
         // A worker may be waiting for this arena, or a shutdown for the pool to be idle.
         if !queue.isEmpty || lifecycle >= .draining { condition.broadcast() }
         condition.unlock()
-        return PoolResult(logits: logits, queueWait: start - enqueued, inference: end - start)
+        return PoolResult(logits: logits, queueWait: .zero, inference: end - start)
     }
 
     /// Called with the lock held. Takes up to `maxBatch` live glyphs; if the

@@ -45,7 +45,7 @@ struct ConfigKey: Sendable {
         _ path: String, _ keyPath: any WritableKeyPath<Configuration, Bool> & Sendable, _ summary: String
     ) -> ConfigKey {
         ConfigKey(path: path, summary: summary) { (config: inout Configuration, raw: RawConfigValue, source: String) throws(ConfigurationError) in
-            guard case .scalar(let text) = raw, let value = ["true": true, "false": false][text] else {
+            guard case .scalar(let text) = raw, let value = Bool(text) else {
                 throw .wrongType(key: path, expected: "true or false", got: raw.text, source: source)
             }
             config[keyPath: keyPath] = value

@@ -45,10 +45,10 @@ public struct PreparedPage: Sendable {
 
     public var slots: [SlotCandidates] { lines.flatMap { $0.flatMap { $0 } } }
 
-    /// Whether slot `index` (into `slots`) has candidate cuts that `addCuts` could add.
-    public func canCut(_ index: Int) -> Bool {
+    /// Whether `slot`, number `index` of `slots`, has candidate cuts that `addCuts` could add.
+    /// The caller passes the slot: `slots` is rebuilt from the lines on every read.
+    public func canCut(_ index: Int, _ slot: SlotCandidates) -> Bool {
         guard let cutting, cutting.regions.indices.contains(index) else { return false }
-        let slot = slots[index]
         return Double(slot.box.width) >= GlyphCuts.minWidthToCut * slot.lineHeight
     }
 

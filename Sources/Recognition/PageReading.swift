@@ -114,10 +114,11 @@ extension Recognizer {
         }
         // Every slot whole first (its whole is its first piece); then the pieces of the slots
         // worth cutting, all in one call.
-        let wholes = try await classifyAll(page.slots.map { $0.pieces[0].glyph }, timings: &timings)
-        let alone = auto && page.slots.count == 1
+        let uncut = page.slots
+        let wholes = try await classifyAll(uncut.map { $0.pieces[0].glyph }, timings: &timings)
+        let alone = auto && uncut.count == 1
         var toCut = Set<Int>()
-        for (index, slot) in page.slots.enumerated() where page.canCut(index) {
+        for (index, slot) in uncut.enumerated() where page.canCut(index, slot) {
             // In auto, a lone drawing is cut only when it is clearly wider than tall.
             if alone && slot.box.width < Self.autoCutAspect * slot.box.height { continue }
             let width = slot.box.width / max(slot.lineHeight, 1e-9)
@@ -211,7 +212,7 @@ extension RecognizedGlyph {
     /// The probability of its most probable digit, or 0 when the rejection rule refused it.
     var digitConfidence: Float {
         guard decision == .classified else { return 0 }
-        return ranking.first { $0.label.count == 1 && $0.label.first?.isNumber == true }?.confidence ?? 0
+        return bestDigit?.confidence ?? 0
     }
 }
 

@@ -54,13 +54,16 @@ public struct RecognizedGlyph: Sendable {
     /// The network's top class (for a rejected glyph, what it resembled most).
     public var best: RankedLabel { ranking[0] }
 
+    /// The most probable digit of the ranking (a cut piece can only be a digit).
+    public var bestDigit: RankedLabel? { ranking.first { $0.label.count == 1 && $0.label.first?.isNumber == true } }
+
     /// What the glyph reads as. A rejected glyph reads as `scribble`, as sure as the
     /// probability mass outside its top class: with a `max_probability` score, 1 − the score.
     public var answer: RankedLabel {
         switch decision {
         case .classified:
             guard cut else { return best }
-            return ranking.first { $0.label.count == 1 && $0.label.first?.isNumber == true } ?? best
+            return bestDigit ?? best
         case .rejected: return RankedLabel(label: RejectionRule.rejectedLabel, confidence: max(0, 1 - best.confidence))
         }
     }

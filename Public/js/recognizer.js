@@ -111,6 +111,9 @@ function problemFor(response, payload) {
     case 415:
       return new Problem("unsupported", "Only PNG and JPEG images can be read. Please choose one of those.", { status });
     case 422:
+      if (typeof payload?.type === "string" && payload.type.endsWith("image-too-large")) {
+        return new Problem("too-large", "That image has too many pixels for the server. Try a smaller image.", { status });
+      }
       if (/stroke|glyph|point|many/i.test(detail)) {
         return new Problem("too-much", "That is more than the server reads at once. Try fewer strokes, or fewer glyphs.", { status });
       }

@@ -38,7 +38,8 @@ enum Problems {
         case .corrupt:
             return Problem(.badRequest, detail: detail, type: base + "corrupt-image")
         case .tooLarge:
-            return Problem(.contentTooLarge, detail: detail, type: base + "image-too-large")
+            // 422, not 413: the body may be small (a PNG of blank paper compresses well); its pixels are what is over the limit.
+            return Problem(.unprocessableContent, detail: detail, type: base + "image-too-large")
         case .empty:
             return Problem(.unprocessableContent, detail: detail, type: base + "no-ink")
         case .tooManyStrokes, .tooManyPoints:

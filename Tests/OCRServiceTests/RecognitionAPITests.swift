@@ -193,10 +193,13 @@ import Testing
             bombJPEG[sof + 5] = 0xEA; bombJPEG[sof + 6] = 0x60; bombJPEG[sof + 7] = 0xEA; bombJPEG[sof + 8] = 0x60
         }
         let blank = try PNGEncoder.encodeGrey(GreyImage(width: 64, height: 64, pixels: [Float](repeating: 1, count: 4096)))
+        // One column past the 4096-pixel limit: a small body, so 422 (its pixels), not 413 (its bytes).
+        let wide = try PNGEncoder.encodeGrey(GreyImage(width: 4097, height: 2, pixels: [Float](repeating: 1, count: 8194)))
         let cases: [(String, String, [UInt8], Int, String)] = [
             ("/api/v1/recognize", "image/png", Array(png.prefix(png.count / 2)), 400, "corrupt-image"),
-            ("/api/v1/recognize", "image/jpeg", bombJPEG, 413, "image-too-large"),
+            ("/api/v1/recognize", "image/jpeg", bombJPEG, 422, "image-too-large"),
             ("/api/v1/recognize", "image/png", blank, 422, "no-ink"),
+            ("/api/v1/recognize?mode=page", "image/png", wide, 422, "image-too-large"),
             ("/api/v1/recognize", "image/png", Array("not an image".utf8), 400, "unsupported-image"),
             ("/api/v1/recognize", "text/plain", Array("7".utf8), 415, "unsupported-media-type"),
             ("/api/v1/recognize", "application/json", Array("{\"strokes\": [".utf8), 400, "malformed-json"),

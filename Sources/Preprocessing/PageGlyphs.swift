@@ -33,12 +33,6 @@ public struct PreparedPage: Sendable {
 
     public var lines: PageSegmentation.Layout<SlotCandidates>
 
-    /// Whether the input is one glyph when read as one row left to right (`mode=multi`'s
-    /// grouping: every part overlaps the others horizontally, transitively), however many
-    /// lines and glyphs the page layout found: a skull's jaw under its head, a sun's rays
-    /// around its disc. `auto` reads such an input as one glyph.
-    public var isOneColumn = false
-
     /// What `addCuts` needs: the page's ink and each slot's region, in `slots` order. Nil for
     /// strokes, which are never cut.
     var cutting: (ink: SegmentationInput, regions: [Segmentation.Region])?
@@ -72,9 +66,30 @@ public struct PreparedPage: Sendable {
 
 /// Preprocesses a decoded image as a page: lines, numbers and glyph regions, each read whole
 /// (`PreparedPage.addCuts` adds pieces between candidate cuts later).
-public func pageGlyphs(from image: DecodedImage) throws(ImagingError) -> PreparedPage {
-    let ink = try SegmentationInput(Preprocessor.desaturate(image))
+///
+/// With `auto`, an input that is one glyph is prepared once, as `single` prepares it (so its
+/// reading is today's single-glyph answer, bit for bit): a page of one region keeps it as that
+/// region's whole, still cuttable; an input whose parts stand in one column (`multi`'s grouping
+/// gives one region: a skull's jaw under its head) is one glyph that is never cut.
+public func pageGlyphs(from image: DecodedImage, auto: Bool = false) throws(ImagingError) -> PreparedPage {
+    let grey = Preprocessor.desaturate(image)
+    let ink = try SegmentationInput(grey)
     let layout = try PageSegmentation.regions(of: ink.map)
+    let lone = layout.count == 1 && layout[0].count == 1 && layout[0][0].count == 1
+    func single() throws(ImagingError) -> PreparedGlyph {
+        let (input, box) = try Preprocessor.prepare(grey)
+        return PreparedGlyph(box: GlyphBox(box), input: input)
+    }
+    if auto, lone {
+        let region = layout[0][0][0]
+        let box = GlyphBox(region.box)
+        let slot = SlotCandidates(box: box, lineHeight: box.height, boundaryCount: 2,
+                                  pieces: [.init(from: 0, to: 1, glyph: try single())])
+        return PreparedPage(lines: [[[slot]]], cutting: (ink, [region]))
+    }
+    if auto, (try? Segmentation.regions(of: ink.map, limit: Int.max))?.count == 1 {
+        return PreparedPage(alone: try single())
+    }
     var regions: [Segmentation.Region] = []
     let lines = layout.map { line -> [[SlotCandidates]] in
         // "Wide" and a piece's width are measured against the line's median glyph height.
@@ -90,16 +105,26 @@ public func pageGlyphs(from image: DecodedImage) throws(ImagingError) -> Prepare
         }.filter { !$0.isEmpty }
     }.filter { !$0.isEmpty }
     if lines.isEmpty { throw .empty }
-    let row = (try? Segmentation.regions(of: ink.map, limit: Int.max))?.count
-    return PreparedPage(lines: lines, isOneColumn: row == 1, cutting: (ink, regions))
+    return PreparedPage(lines: lines, cutting: (ink, regions))
 }
 
 /// Rasterises and preprocesses strokes as a page: each stroke group rendered on its own.
 /// Strokes are never cut: two digits drawn as separate strokes are already separate groups.
-public func pageGlyphs(fromStrokes strokes: [[Point]], limits: StrokeLimits = .default) throws(ImagingError) -> PreparedPage {
+/// With `auto`, strokes that form one group, or one column of groups, are one glyph, rendered
+/// and prepared once as `single` does.
+public func pageGlyphs(
+    fromStrokes strokes: [[Point]], limits: StrokeLimits = .default, auto: Bool = false
+) throws(ImagingError) -> PreparedPage {
     try Strokes.validate(strokes, limits: limits)
+    let layout = try PageSegmentation.strokeGroups(strokes)
+    let lone = layout.count == 1 && layout[0].count == 1 && layout[0][0].count == 1
+    if auto, lone || (try? Segmentation.groupStrokes(strokes, limit: Int.max))?.count == 1 {
+        guard let box = GlyphBox(bounding: strokes) else { throw .empty }
+        let input = try Preprocessor.prepare(try StrokeRasterizer.render(strokes, limits: limits)).input
+        return PreparedPage(alone: PreparedGlyph(box: box, input: input))
+    }
     var lines: PageSegmentation.Layout<SlotCandidates> = []
-    for line in try PageSegmentation.strokeGroups(strokes) {
+    for line in layout {
         var words: [[SlotCandidates]] = []
         for word in line {
             var slots: [SlotCandidates] = []
@@ -114,8 +139,7 @@ public func pageGlyphs(fromStrokes strokes: [[Point]], limits: StrokeLimits = .d
         }
         lines.append(words)
     }
-    let row = (try? Segmentation.groupStrokes(strokes, limit: Int.max))?.count
-    return PreparedPage(lines: lines, isOneColumn: row == 1)
+    return PreparedPage(lines: lines)
 }
 
 extension PreparedPage {

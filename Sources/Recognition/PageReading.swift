@@ -91,22 +91,10 @@ extension Recognizer {
                 let image = try ImageDecoder.decode(bytes, limits: decodeLimits)
                 let decoded = clock.now
                 timings.decode = (decoded - start).milliseconds
-                page = try pageGlyphs(from: image)
-                // One slot: its whole reading is the single-glyph answer of today, bit for bit;
-                // so is a drawing whose parts stand in one column.
-                if auto, page.slots.count == 1 {
-                    page.readAlone(try glyphs(from: image, mode: .single)[0])
-                } else if auto, page.isOneColumn {
-                    page = PreparedPage(alone: try glyphs(from: image, mode: .single)[0])
-                }
+                page = try pageGlyphs(from: image, auto: auto)
                 timings.preprocess = (clock.now - decoded).milliseconds
             case .strokes(let strokes):
-                page = try pageGlyphs(fromStrokes: strokes, limits: strokeLimits)
-                if auto, page.slots.count == 1 {
-                    page.readAlone(try glyphs(fromStrokes: strokes, mode: .single, limits: strokeLimits)[0])
-                } else if auto, page.isOneColumn {
-                    page = PreparedPage(alone: try glyphs(fromStrokes: strokes, mode: .single, limits: strokeLimits)[0])
-                }
+                page = try pageGlyphs(fromStrokes: strokes, limits: strokeLimits, auto: auto)
                 timings.preprocess = (clock.now - start).milliseconds
             }
         } catch {
@@ -213,14 +201,5 @@ extension RecognizedGlyph {
     var digitConfidence: Float {
         guard decision == .classified else { return 0 }
         return bestDigit?.confidence ?? 0
-    }
-}
-
-extension PreparedPage {
-    /// For a page of one slot in `auto` mode: its whole reading becomes `glyph` (the
-    /// single-glyph answer of today, bit for bit).
-    mutating func readAlone(_ glyph: PreparedGlyph) {
-        guard lines.count == 1, lines[0].count == 1, lines[0][0].count == 1 else { return }
-        lines[0][0][0].pieces[0].glyph = glyph
     }
 }

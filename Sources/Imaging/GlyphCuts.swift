@@ -32,11 +32,11 @@ public enum GlyphCuts {
     public static func columnProfile(_ region: Segmentation.Region, of map: Segmentation.ComponentMap) -> [Int] {
         let box = region.box
         var profile = [Int](repeating: 0, count: box.width)
-        let members = Set(region.labels)
+        let members = region.members
         for y in box.minY..<box.maxY {
             for x in box.minX..<box.maxX {
                 let label = map.labels[y * map.width + x]
-                if label != 0 && members.contains(label) { profile[x - box.minX] += 1 }
+                if members.contains(label) { profile[x - box.minX] += 1 }
             }
         }
         return profile
@@ -88,7 +88,7 @@ public enum GlyphCuts {
         guard lineHeight > 0, Double(width) >= minWidthToCut * lineHeight else { return [] }
         let margin = max(1, Int((minPieceWidth * lineHeight).rounded(.up)))
         guard width > 2 * margin else { return [] }
-        let members = Set(region.labels)
+        let members = region.members
         // Heights of the outline above the box's bottom (upper) and below its top (lower);
         // -1 for a column without ink, which holds no water.
         var upper = [Int](repeating: -1, count: width), lower = [Int](repeating: -1, count: width)
@@ -184,7 +184,7 @@ public enum GlyphCuts {
         let box = region.box
         let low = max(box.minX + 1, column - reach), high = min(box.maxX - 1, column + reach)
         guard low < high, box.height > 0 else { return [Int](repeating: min(max(column, box.minX), box.maxX), count: box.height) }
-        let members = Set(region.labels)
+        let members = region.members
         let width = high - low + 1
         // cost[y][c]: the least ink a path from the top row to (low + c, y) crosses (a pixel
         // counts when the cut passes just left of it, so it goes to the right-hand piece).
@@ -194,7 +194,7 @@ public enum GlyphCuts {
             let y = box.minY + row
             for c in 0..<width {
                 let label = map.labels[y * map.width + low + c]
-                let ink: Float = label != 0 && members.contains(label) ? 1 : 0
+                let ink: Float = members.contains(label) ? 1 : 0
                 guard row > 0 else {
                     cost[c] = ink + cutStepCost * Float(abs(low + c - column))
                     continue
@@ -244,7 +244,7 @@ public enum GlyphCuts {
     ) -> (image: GreyImage, box: PixelBox)? {
         let box = region.box
         guard left.count == box.height, right.count == box.height else { return nil }
-        let members = Set(region.labels)
+        let members = region.members
         var inkBox: PixelBox?
         for row in 0..<box.height {
             let y = box.minY + row

@@ -6,6 +6,9 @@ struct UnionFind {
 
     init(count: Int) { parent = Array(0..<count) }
 
+    /// Adds one more element, `count` before the call, in a set of its own.
+    mutating func append() { parent.append(parent.count) }
+
     mutating func root(_ element: Int) -> Int {
         var i = element
         while parent[i] != i {

@@ -22,6 +22,54 @@ import Testing
         #expect(map.labels[0] == 1 && map.labels[5] == 1 && map.labels[15] == 2 && map.labels[1] == 0)
     }
 
+    /// The definition, slowly: a flood fill from each unlabelled ink pixel in raster order.
+    func floodFill(_ image: GreyImage) -> [Int32] {
+        let w = image.width, h = image.height
+        var labels = [Int32](repeating: 0, count: w * h)
+        var next: Int32 = 0
+        for start in 0..<(w * h) where image.pixels[start] > 0 && labels[start] == 0 {
+            next += 1
+            labels[start] = next
+            var stack = [start]
+            while let i = stack.popLast() {
+                for ny in max(0, i / w - 1)...min(h - 1, i / w + 1) {
+                    for nx in max(0, i % w - 1)...min(w - 1, i % w + 1) where image.pixels[ny * w + nx] > 0 && labels[ny * w + nx] == 0 {
+                        labels[ny * w + nx] = next
+                        stack.append(ny * w + nx)
+                    }
+                }
+            }
+        }
+        return labels
+    }
+
+    @Test func runLabellingEqualsAFloodFill() {
+        var rng = SplitMix(seed: 7)
+        for density in [0.05, 0.3, 0.5, 0.62] {
+            for _ in 0..<20 {
+                let w = 1 + Int(rng.next() % 40), h = 1 + Int(rng.next() % 30)
+                var image = GreyImage(width: w, height: h)
+                for i in 0..<(w * h) where Double(rng.next() % 1000) / 1000 < density { image.pixels[i] = 1 }
+                let map = Segmentation.components(of: image)
+                let labels = floodFill(image)
+                #expect(map.labels == labels)
+                #expect(map.components.count == Int(labels.max() ?? 0))
+                for (c, component) in map.components.enumerated() {
+                    let mine = labels.indices.filter { labels[$0] == Int32(c + 1) }
+                    #expect(component.pixelCount == mine.count)
+                    #expect(component.box == PixelBox(minX: mine.map { $0 % w }.min()!, minY: mine.map { $0 / w }.min()!,
+                                                      maxX: mine.map { $0 % w }.max()! + 1, maxY: mine.map { $0 / w }.max()! + 1))
+                }
+            }
+        }
+        // A U and a spiral: runs that meet only lower down, and a set named by its first run.
+        let u = canvas(width: 9, height: 6, [PixelBox(minX: 0, minY: 0, maxX: 2, maxY: 6),
+                                             PixelBox(minX: 7, minY: 0, maxX: 9, maxY: 6),
+                                             PixelBox(minX: 0, minY: 5, maxX: 9, maxY: 6)])
+        #expect(Segmentation.components(of: u).components.count == 1)
+        #expect(Segmentation.components(of: u).labels == floodFill(u))
+    }
+
     @Test func threeBlobsComeOutLeftToRight() throws {
         let boxes = [
             PixelBox(minX: 70, minY: 5, maxX: 85, maxY: 35),
@@ -94,5 +142,18 @@ import Testing
         #expect(caught { try Segmentation.groupStrokes([[], []]) } == .empty)
         let many = (0..<33).map { [Point(x: Double($0) * 10, y: 0)] }
         #expect(caught { try Segmentation.groupStrokes(many) } == .tooManyGlyphs(count: 33, limit: 32))
+    }
+}
+
+/// A small seeded generator, so the random masks are the same on every run.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -169,31 +169,6 @@ extension Recognizer {
         if auto && glyphs.count == 1 { return RecognitionResult(glyphs: glyphs, timings: timings) }
         return RecognitionResult(glyphs: glyphs, timings: timings, lines: lines)
     }
-
-    /// Classifies every piece of a page in one pool call, or, for a page with more pieces than
-    /// the pool's whole queue holds, in calls of at most that many one after the other.
-    func classifyAll(_ prepared: [PreparedGlyph], timings: inout StageTimings) async throws(RecognitionError) -> [RecognizedGlyph] {
-        let norm = model.normalization
-        let inputs = prepared.map { $0.normalized(mean: norm.mean, std: norm.std) }
-        let chunk = max(1, pool.configuration.queueDepth)
-        var logits: [[Float]] = []
-        var start = 0
-        while start < inputs.count {
-            let end = min(inputs.count, start + chunk)
-            do {
-                let result = try await pool.classify(Array(inputs[start..<end]))
-                timings.queue += result.queueWait.milliseconds
-                timings.inference += result.inference.milliseconds
-                logits += result.logits
-            } catch {
-                throw .pool(error)
-            }
-            start = end
-        }
-        return zip(prepared, logits).map { glyph, logits in
-            recognized(glyph, logits: logits, probabilities: softmax(logits))
-        }
-    }
 }
 
 extension RecognizedGlyph {

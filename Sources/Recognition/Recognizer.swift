@@ -138,20 +138,35 @@ public struct Recognizer: Sendable {
         } catch {
             throw .input(error)
         }
+        let glyphs = try await classifyAll(prepared, timings: &timings)
+        return RecognitionResult(glyphs: glyphs, timings: timings)
+    }
+
+    /// Classifies `prepared` in one pool call, or, for more glyphs than the pool's whole queue
+    /// holds (a page's pieces), in calls of at most that many one after the other.
+    func classifyAll(_ prepared: [PreparedGlyph], timings: inout StageTimings) async throws(RecognitionError) -> [RecognizedGlyph] {
         let norm = model.normalization
         let inputs = prepared.map { $0.normalized(mean: norm.mean, std: norm.std) }
-        let result: PoolResult
-        do {
-            result = try await pool.classify(inputs)
-        } catch {
-            throw .pool(error)
+        let chunk = max(1, pool.configuration.queueDepth)
+        var recognized: [RecognizedGlyph] = []
+        recognized.reserveCapacity(prepared.count)
+        var start = 0
+        while start < inputs.count {
+            let end = min(inputs.count, start + chunk)
+            let result: PoolResult
+            do {
+                result = try await pool.classify(Array(inputs[start..<end]))
+            } catch {
+                throw .pool(error)
+            }
+            timings.queue += result.queueWait.milliseconds
+            timings.inference += result.inference.milliseconds
+            for (glyph, scores) in zip(prepared[start..<end], zip(result.logits, result.probabilities)) {
+                recognized.append(self.recognized(glyph, logits: scores.0, probabilities: scores.1))
+            }
+            start = end
         }
-        timings.queue = result.queueWait.milliseconds
-        timings.inference = result.inference.milliseconds
-        let glyphs = zip(prepared, zip(result.logits, result.probabilities)).map { glyph, scores in
-            recognized(glyph, logits: scores.0, probabilities: scores.1)
-        }
-        return RecognitionResult(glyphs: glyphs, timings: timings)
+        return recognized
     }
 
     /// A glyph's ranking and the rejection rule's decision, from the pool's scores for it.

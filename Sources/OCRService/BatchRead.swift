@@ -100,6 +100,8 @@ public struct BatchReader: Sendable {
     public let maxFileBytes: Int
 
     public init(recognizer: Recognizer, mode: ReadingMode, format: BatchFormat, maxFileBytes: Int) {
+        var recognizer = recognizer
+        recognizer.waitsForCapacity = true  // the other files fill the queue: wait, never fail
         self.recognizer = recognizer
         self.mode = mode
         self.format = format
@@ -123,19 +125,11 @@ public struct BatchReader: Sendable {
         case .success(let contents): bytes = contents
         case .failure(let failure): return .failed(path: path, reason: failure.reason)
         }
-        while true {
-            do {
-                let result = try await recognizer.read(.image(bytes), mode: mode)
-                return .read(line(path, result, totalMs: (ContinuousClock.now - start).milliseconds))
-            } catch {
-                // Other files hold the queue: this one waits its turn rather than failing, as
-                // a client of the service would retry after a 503.
-                if case .pool(.overloaded) = error {
-                    try? await Task.sleep(for: .milliseconds(2))
-                    continue
-                }
-                return .failed(path: path, reason: error.description)
-            }
+        do {
+            let result = try await recognizer.read(.image(bytes), mode: mode)
+            return .read(line(path, result, totalMs: (ContinuousClock.now - start).milliseconds))
+        } catch {
+            return .failed(path: path, reason: error.description)
         }
     }
 
@@ -145,9 +139,9 @@ public struct BatchReader: Sendable {
             return Self.escaped(path) + "\t" + Self.escaped(RecognitionJSON.reading(result).text)
         case .json:
             let model = recognizer.model
-            let answer = RecognitionJSON.render(result, top: min(3, model.classes.count), debug: false,
-                                                modelName: model.name, modelVersion: model.version, totalMs: totalMs)
-            return "{\"file\":\(JSON.quote(path))," + answer.dropFirst()
+            return RecognitionJSON.render(result, top: min(RecognitionRoutes.Options().top, model.classes.count),
+                                          debug: false, modelName: model.name, modelVersion: model.version,
+                                          totalMs: totalMs, file: path)
         case .csv:
             let reading = RecognitionJSON.reading(result)
             return [path, reading.text, RecognitionJSON.number(reading.confidence)].map(Self.csvField).joined(separator: ",")

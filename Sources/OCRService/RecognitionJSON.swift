@@ -26,21 +26,23 @@ enum RecognitionJSON {
 
     static func render(
         _ result: RecognitionResult, top: Int, debug: Bool, modelName: String, modelVersion: String,
-        requestMs: Double = 0, totalMs: Double
+        requestMs: Double = 0, totalMs: Double, file: String? = nil
     ) -> String {
-        var out = "{"
+        // `ocr-server read --format json` names the file first, so a line says what it is about.
+        var out = file.map { "{\"file\":\(JSON.quote($0))," } ?? "{"
         let glyphs = result.glyphs.map { glyph(glyph: $0, top: top, debug: debug, page: result.lines != nil) }
-        if let text = result.pageText(symbol) {
+        let (text, confidence) = reading(result)
+        if result.lines != nil {
             // A page reading: its label is the text, its confidence the product of the glyphs'
             // (Public/openapi.yaml, Recognition); no class ranking describes a whole reading.
             let decision = result.glyphs.allSatisfy { $0.decision == .classified } ? "classified" : "rejected"
-            out += "\"label\":\(JSON.quote(text)),\"confidence\":\(number(result.readingConfidence)),"
+            out += "\"label\":\(JSON.quote(text)),\"confidence\":\(number(confidence)),"
             out += "\"decision\":\"\(decision)\",\"top\":[],\"text\":\(JSON.quote(text)),"
         } else {
             let headline = result.headline
             out += verdict(headline) + ","
             out += "\"top\":\(ranking(headline, top: top)),"
-            out += "\"text\":\(JSON.quote(result.glyphs.map { symbol($0.answer.label) }.joined())),"
+            out += "\"text\":\(JSON.quote(text)),"
         }
         out += "\"glyphs\":[" + glyphs.joined(separator: ",") + "],"
         if let lines = result.lines {

@@ -28,6 +28,7 @@ struct RecognitionRoutes: Sendable {
         router.on("GET", "/readyz") { _ in try readyz() }
     }
 
+    /// A request's options; the defaults are the API's (and `ocr-server read`'s).
     struct Options {
         var mode = ReadingMode.auto
         var top = 3

@@ -94,6 +94,11 @@ public struct Recognizer: Sendable {
     public let pool: InferencePool
     public let decodeLimits: DecodeLimits
     public let strokeLimits: StrokeLimits
+    /// When the pool's queue is full: false (the service) fails with `.pool(.overloaded)`, so
+    /// the client hears 503 and retries; true (`ocr-server read`, where the other files are
+    /// what fills the queue) waits for room and submits the same glyphs again, without
+    /// decoding or preparing the input a second time.
+    public var waitsForCapacity = false
 
     public init(pool: InferencePool, decodeLimits: DecodeLimits = .default, strokeLimits: StrokeLimits = .default) {
         self.pool = pool
@@ -156,6 +161,9 @@ public struct Recognizer: Sendable {
             let result: PoolResult
             do {
                 result = try await pool.classify(Array(inputs[start..<end]))
+            } catch .overloaded where waitsForCapacity {
+                try? await Task.sleep(for: .milliseconds(1))
+                continue
             } catch {
                 throw .pool(error)
             }

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Imaging
 
 @Suite struct SegmentationTests {
@@ -44,7 +45,7 @@ import Testing
     }
 
     @Test func runLabellingEqualsAFloodFill() {
-        var rng = SplitMix(seed: 7)
+        var rng = SeededGenerator(seed: 7)
         for density in [0.05, 0.3, 0.5, 0.62] {
             for _ in 0..<20 {
                 let w = 1 + Int(rng.next() % 40), h = 1 + Int(rng.next() % 30)
@@ -145,15 +146,3 @@ import Testing
     }
 }
 
-/// A small seeded generator, so the random masks are the same on every run.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

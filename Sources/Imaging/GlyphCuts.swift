@@ -49,28 +49,48 @@ public enum GlyphCuts {
     public static func cutColumns(profile: [Int], lineHeight: Double) -> [Int] {
         let width = profile.count
         guard lineHeight > 0, Double(width) >= minWidthToCut * lineHeight else { return [] }
-        let margin = max(1, Int((minPieceWidth * lineHeight).rounded(.up)))
+        let margin = cutMargin(lineHeight)
         guard width > 2 * margin else { return [] }
         let smooth = profile.indices.map { x in
             profile[max(0, x - 1)...min(width - 1, x + 1)].reduce(0, +)
         }
-        // A plateau's minimum counts once, at its middle.
-        var minima: [(column: Int, value: Int)] = []
+        let minima = extrema(of: smooth.map { -$0 }, margin: margin)
+            .sorted { ($0.value, -$0.column) > ($1.value, -$1.column) }.map(\.column)
+        return spaced(minima, margin: margin, atMost: maxCuts).sorted()
+    }
+
+    /// The least distance between two cuts, or a cut and either end of the region: a minimum
+    /// piece width, at least a pixel.
+    static func cutMargin(_ lineHeight: Double) -> Int {
+        max(1, Int((minPieceWidth * lineHeight).rounded(.up)))
+    }
+
+    /// The local maxima of `values` at least `margin` from either end, each plateau once, at
+    /// its middle: (column, value), left to right.
+    static func extrema(of values: [Int], margin: Int) -> [(column: Int, value: Int)] {
+        let width = values.count
+        var found: [(column: Int, value: Int)] = []
         var x = margin
         while x < width - margin {
             var end = x
-            while end + 1 < width - margin && smooth[end + 1] == smooth[x] { end += 1 }
-            let leftHigher = x == 0 || smooth[x - 1] > smooth[x]
-            let rightHigher = end == width - 1 || smooth[end + 1] > smooth[x]
-            if leftHigher && rightHigher { minima.append(((x + end) / 2, smooth[x])) }
+            while end + 1 < width - margin && values[end + 1] == values[x] { end += 1 }
+            let leftLower = x == 0 || values[x - 1] < values[x]
+            let rightLower = end == width - 1 || values[end + 1] < values[x]
+            if leftLower && rightLower { found.append(((x + end) / 2, values[x])) }
             x = end + 1
         }
-        var chosen: [Int] = []
-        for candidate in minima.sorted(by: { ($0.value, $0.column) < ($1.value, $1.column) }) {
-            if chosen.count == maxCuts { break }
-            if chosen.allSatisfy({ abs($0 - candidate.column) >= margin }) { chosen.append(candidate.column) }
+        return found
+    }
+
+    /// `chosen` and then `columns` (best first), each taken when it is at least `margin` from
+    /// every one taken before, until there are `atMost`.
+    static func spaced(_ columns: [Int], margin: Int, atMost: Int, after chosen: [Int] = []) -> [Int] {
+        var chosen = chosen
+        for column in columns {
+            if chosen.count >= atMost { break }
+            if chosen.allSatisfy({ abs($0 - column) >= margin }) { chosen.append(column) }
         }
-        return chosen.sorted()
+        return chosen
     }
 
     /// Columns (offsets into the region's box) at the bottom of the valleys of its outline: for
@@ -86,7 +106,7 @@ public enum GlyphCuts {
         let box = region.box
         let width = box.width
         guard lineHeight > 0, Double(width) >= minWidthToCut * lineHeight else { return [] }
-        let margin = max(1, Int((minPieceWidth * lineHeight).rounded(.up)))
+        let margin = cutMargin(lineHeight)
         guard width > 2 * margin else { return [] }
         let members = region.members
         // Heights of the outline above the box's bottom (upper) and below its top (lower);
@@ -112,24 +132,10 @@ public enum GlyphCuts {
             return (0..<width).map { outline[$0] < 0 ? 0 : max(0, min(left[$0], right[$0]) - outline[$0]) }
         }
         let least = Int((minValleyDepth * lineHeight).rounded(.up))
-        var valleys: [(column: Int, depth: Int)] = []
-        for depth in [trapped(upper), trapped(lower)] {
-            var x = margin
-            while x < width - margin {
-                var end = x
-                while end + 1 < width - margin && depth[end + 1] == depth[x] { end += 1 }
-                let leftLower = x == 0 || depth[x - 1] < depth[x]
-                let rightLower = end == width - 1 || depth[end + 1] < depth[x]
-                if depth[x] >= least && leftLower && rightLower { valleys.append(((x + end) / 2, depth[x])) }
-                x = end + 1
-            }
-        }
-        var chosen: [Int] = []
-        for valley in valleys.sorted(by: { ($0.depth, -$0.column) > ($1.depth, -$1.column) }) {
-            if chosen.count == maxValleys { break }
-            if chosen.allSatisfy({ abs($0 - valley.column) >= margin }) { chosen.append(valley.column) }
-        }
-        return chosen.sorted()
+        let valleys = (extrema(of: trapped(upper), margin: margin) + extrema(of: trapped(lower), margin: margin))
+            .filter { $0.value >= least }
+            .sorted { ($0.value, -$0.column) > ($1.value, -$1.column) }.map(\.column)
+        return spaced(valleys, margin: margin, atMost: maxValleys).sorted()
     }
 
     /// The candidate cuts of a region: its outline's valleys, then its column profile's minima
@@ -138,13 +144,9 @@ public enum GlyphCuts {
     public static func candidateCuts(
         _ region: Segmentation.Region, of map: Segmentation.ComponentMap, lineHeight: Double
     ) -> [Int] {
-        var chosen = contourValleys(region, of: map, lineHeight: lineHeight)
-        let margin = max(1, Int((minPieceWidth * lineHeight).rounded(.up)))
-        for column in cutColumns(profile: columnProfile(region, of: map), lineHeight: lineHeight) {
-            if chosen.count == maxCuts { break }
-            if chosen.allSatisfy({ abs($0 - column) >= margin }) { chosen.append(column) }
-        }
-        return chosen.sorted()
+        spaced(cutColumns(profile: columnProfile(region, of: map), lineHeight: lineHeight),
+               margin: cutMargin(lineHeight), atMost: maxCuts,
+               after: contourValleys(region, of: map, lineHeight: lineHeight)).sorted()
     }
 
     /// The pieces worth classifying between `boundaries` (ascending column offsets, the two

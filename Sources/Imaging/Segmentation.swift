@@ -58,15 +58,22 @@ public enum Segmentation {
         }
     }
 
-    /// 8-connected components of the pixels of `image` that are > 0, numbered in the raster
-    /// order of their first pixel.
+    /// 8-connected components of the pixels of `image` that are above `threshold` (read as
+    /// `1 - x` when `inverted`), numbered in the raster order of their first pixel.
     ///
     /// By runs, not by flood fill: one pass finds each row's runs of ink and joins every run to
     /// the runs of the row above that touch it (overlapping, or diagonally adjacent), in a
     /// union-find over runs that names a set by its first run; a second pass numbers the sets
     /// and writes the labels a run at a time. A page is mostly paper, so the cost is one scan of
     /// the pixels plus a little per run, where a flood fill visits eight neighbours per ink pixel.
-    public static func components(of image: GreyImage) -> ComponentMap {
+    public static func components(of image: GreyImage, above threshold: Float = 0, inverted: Bool = false) -> ComponentMap {
+        inverted
+            ? components(of: image) { 1 - $0 > threshold }
+            : components(of: image) { $0 > threshold }
+    }
+
+    @inline(__always)
+    static func components(of image: GreyImage, isInk: (Float) -> Bool) -> ComponentMap {
         let width = image.width, height = image.height
         var starts: [Int] = [], ends: [Int] = [], rows: [Int] = []
         var sets = UnionFind(count: 0)
@@ -78,10 +85,10 @@ public enum Segmentation {
                 var above = previous.lowerBound
                 var x = 0
                 while x < width {
-                    while x < width && !(ink[base + x] > 0) { x += 1 }
+                    while x < width && !isInk(ink[base + x]) { x += 1 }
                     if x == width { break }
                     let start = x
-                    while x < width && ink[base + x] > 0 { x += 1 }
+                    while x < width && isInk(ink[base + x]) { x += 1 }
                     let run = starts.count
                     starts.append(start)
                     ends.append(x)

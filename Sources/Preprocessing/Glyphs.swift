@@ -69,16 +69,32 @@ struct SegmentationInput {
     let shift: Float
 
     init(_ grey: GreyImage) throws(ImagingError) {
-        let paper = Preprocessor.levelPaper(Preprocessor.normalizePolarity(grey))
-        let ink = try Preprocessor.suppressNoise(paper.image, background: paper.background, spread: paper.spread)
-        // Each glyph is preprocessed from the input's values, alone on paper of the image's own
-        // background shade, so the recipe sees what a single-glyph input gives: the original
-        // grey values on the original paper, or on an unevenly lit page the levelled values
-        // (ink bright) on the levelled paper, which is flat wherever the glyph sat. Levelled
-        // values are shifted so that paper is 0: a levelled paper shade just past 0.5 would
-        // otherwise make step 2 invert the crop.
-        (source, fill) = paper.isLevelled ? (paper.image, paper.background) : (grey, Preprocessor.borderMedian(grey))
-        shift = paper.isLevelled ? paper.background : 0
+        // Steps 2-3 decide only which pixels are ink here; the crops are taken from `source`.
+        // On clean paper (no levelling) that is one threshold on the input itself, so the
+        // inverted and the suppressed full-size images are never written: a pixel is ink
+        // exactly when its step-3 quotient is above 0, i.e. when its oriented value (`1 - x`
+        // when inverted, computed as step 2 computes it) is above step 3's threshold.
+        let border = Preprocessor.sortedBorder(grey)
+        let invert = Preprocessor.median(ofSorted: border) > 0.5
+        let oriented = invert ? border.reversed().map { 1 - $0 } : border
+        let background = Preprocessor.median(ofSorted: oriented)
+        let spread = Preprocessor.spread(of: oriented, around: background)
+        guard let levelling = Preprocessor.levelling(grey, invert: invert, spread: spread) else {
+            let peak = grey.pixels.withUnsafeBufferPointer { invert ? 1 - Preprocessor.minimum($0) : Preprocessor.maximum($0) }
+            guard peak - background >= Preprocessor.minimumContrast else { throw .empty }
+            let low = Preprocessor.inkThreshold(background: background, peak: peak, spread: spread)
+            (source, fill, shift) = (grey, Preprocessor.median(ofSorted: border), 0)
+            map = Segmentation.components(of: grey, above: low, inverted: invert)
+            return
+        }
+        // An unevenly lit page: each glyph is preprocessed from the levelled values (ink
+        // bright, polarity applied on the way) on the levelled paper, which is flat wherever
+        // the glyph sat, so the recipe sees what a single-glyph input of it gives. They are
+        // shifted so that paper is 0: a levelled paper shade just past 0.5 would otherwise
+        // make step 2 invert the crop.
+        let levelled = levelling.image(of: grey)
+        let ink = try Preprocessor.suppressNoise(levelled, background: levelling.background, spread: levelling.spread)
+        (source, fill, shift) = (levelled, levelling.background, levelling.background)
         map = Segmentation.components(of: ink)
     }
 

@@ -34,6 +34,19 @@ extension Preprocessor {
         let background: Float
         let spread: Float
 
+        /// The whole levelled image of `image`, the image this levelling was measured on.
+        func image(of image: GreyImage) -> GreyImage {
+            let w = image.width, h = image.height
+            let pixels = [Float](unsafeUninitializedCapacity: w * h) { out, initialized in
+                image.pixels.withUnsafeBufferPointer { source in
+                    guard let base = source.baseAddress, let target = out.baseAddress else { return }
+                    for y in 0..<h { readRow(y, of: base, width: w, into: target + y * w) }
+                }
+                initialized = w * h
+            }
+            return GreyImage(width: w, height: h, pixels: pixels)
+        }
+
         /// Row `y` of the levelled image (step 2's polarity applied on the way) into `out`.
         @inline(__always)
         func readRow(_ y: Int, of source: UnsafePointer<Float>, width: Int, into out: UnsafeMutablePointer<Float>) {
@@ -114,16 +127,7 @@ extension Preprocessor {
         guard let levelling = levelling(image, invert: false, spread: spread) else {
             return Paper(image: image, background: background, spread: spread, isLevelled: false)
         }
-        let w = image.width, h = image.height
-        let pixels = [Float](unsafeUninitializedCapacity: w * h) { out, initialized in
-            image.pixels.withUnsafeBufferPointer { source in
-                guard let base = source.baseAddress, let target = out.baseAddress else { return }
-                for y in 0..<h { levelling.readRow(y, of: base, width: w, into: target + y * w) }
-            }
-            initialized = w * h
-        }
-        return Paper(
-            image: GreyImage(width: w, height: h, pixels: pixels), background: levelling.background,
-            spread: levelling.spread, isLevelled: true)
+        let levelled = levelling.image(of: image)
+        return Paper(image: levelled, background: levelling.background, spread: levelling.spread, isLevelled: true)
     }
 }

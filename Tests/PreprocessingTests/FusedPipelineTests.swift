@@ -3,8 +3,9 @@ import TestSupport
 import Testing
 @testable import Preprocessing
 
-/// `prepare` runs steps 2–4 fused and desaturate has a shortcut for runs of equal RGBA pixels;
-/// both must give exactly (bit for bit) what the documented steps give one by one.
+/// `prepare` runs steps 2–4 fused, segmentation finds ink without writing steps 2-3 out, and
+/// desaturate has a shortcut for runs of equal RGBA pixels; all must give exactly (bit for
+/// bit) what the documented steps give one by one.
 @Suite struct FusedPipelineTests {
     /// Steps 2–6 one function at a time, as docs/preprocessing.md lists them.
     static func stepByStep(_ grey: GreyImage) throws(ImagingError) -> (input: GreyImage, inkBox: PixelBox) {
@@ -49,6 +50,28 @@ import Testing
             case (.success(let a), .success(let b)):
                 #expect(a.inkBox == b.inkBox, "\(name)")
                 #expect(a.input.pixels.map(\.bitPattern) == b.input.pixels.map(\.bitPattern), "\(name)")
+            case (.failure(let a), .failure(let b)):
+                #expect(a == b, "\(name)")
+            default:
+                Issue.record("\(name): fused \(fused) vs steps \(steps)")
+            }
+        }
+    }
+
+    /// Segmenting finds ink with one threshold on the input (or on the levelled image) instead
+    /// of writing steps 2 and 3 out: the same components, the same crops' source and paper.
+    @Test func segmentationInkEqualsTheStepsOneByOne() {
+        for (name, image) in Self.images() {
+            let fused = Result { () throws(ImagingError) in try SegmentationInput(image) }
+            let steps = Result { () throws(ImagingError) -> (GreyImage, Segmentation.ComponentMap) in
+                let paper = Preprocessor.levelPaper(Preprocessor.normalizePolarity(image))
+                let clean = try Preprocessor.suppressNoise(paper.image, background: paper.background, spread: paper.spread)
+                return (paper.isLevelled ? paper.image : image, Segmentation.components(of: clean))
+            }
+            switch (fused, steps) {
+            case (.success(let a), .success(let (source, map))):
+                #expect(a.map.labels == map.labels && a.map.components == map.components, "\(name)")
+                #expect(a.source.pixels.map(\.bitPattern) == source.pixels.map(\.bitPattern), "\(name)")
             case (.failure(let a), .failure(let b)):
                 #expect(a == b, "\(name)")
             default:

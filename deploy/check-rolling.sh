@@ -62,8 +62,8 @@ declare -A PORT
 for replica in "${REPLICAS[@]}"; do
     PORT[$replica]=$(free_port)
     podman run -d --name "ocr-rolling-$replica-$$" --read-only --network host --health-interval=disable \
-        -e OCR_HOST=127.0.0.1 -e "OCR_PORT=${PORT[$replica]}" "$IMAGE" >/dev/null \
-        || die "podman run of replica $replica failed"
+        -e OCR_HOST=127.0.0.1 -e "OCR_PORT=${PORT[$replica]}" "$IMAGE" >/dev/null 2>>"$TMP/podman.err" \
+        || die "podman run of replica $replica failed: $(tail -n 5 "$TMP/podman.err")"
 done
 for replica in "${REPLICAS[@]}"; do
     outcome=$(wait_for_200 "http://127.0.0.1:${PORT[$replica]}/readyz" 60) \
@@ -122,7 +122,8 @@ for replica in "${REPLICAS[@]}"; do
     name=ocr-rolling-$replica-$$
     began=$(date +%s.%N)
     # podman stop sends the image's STOPSIGNAL (SIGTERM) and waits for the drain, as the kubelet does.
-    podman stop -t "$STOP_SECONDS" "$name" >/dev/null
+    # (podman's stderr goes to a file: without systemd it complains about healthcheck timers.)
+    podman stop -t "$STOP_SECONDS" "$name" >/dev/null 2>>"$TMP/podman.err"
     stopped=$(awk -v b="$began" -v n="$(date +%s.%N)" 'BEGIN { printf "%.1f", n - b }')
     code=$(podman inspect --format '{{.State.ExitCode}}' "$name")
     if [[ $code == 0 ]]; then
@@ -130,7 +131,8 @@ for replica in "${REPLICAS[@]}"; do
     else
         fail "replica $replica: exited $code after ${stopped}s"
     fi
-    podman start "$name" >/dev/null || die "podman start of replica $replica failed"
+    podman start "$name" >/dev/null 2>>"$TMP/podman.err" \
+        || die "podman start of replica $replica failed: $(tail -n 5 "$TMP/podman.err")"
     if outcome=$(wait_for_200 "http://127.0.0.1:${PORT[$replica]}/readyz" 60); then
         pass "replica $replica: started again, ready after ${outcome}s"
     else

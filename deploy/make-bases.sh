@@ -3,7 +3,7 @@
 #   runtime base  a debian:bookworm-slim equivalent: debootstrap --variant=minbase bookworm, slimmed as the
 #                 official slim image is (no manuals, docs or locales; dpkg told to keep skipping them);
 #   build base    the runtime base plus the packages the official swift:*-bookworm image adds for building,
-#                 plus the Swift toolchain installed on this machine, copied in (the parts a build never runs,
+#                 plus the Swift toolchain installed on this machine, copied into /usr (the parts a build never runs,
 #                 such as the debugger, the language server and the embedded-target libraries, are left out).
 # deploy/check-image.sh passes them to the Dockerfile's BUILD_IMAGE and RUNTIME_IMAGE build arguments; with
 # Docker Hub at hand the Dockerfile's defaults (swift:6.3-bookworm, debian:bookworm-slim) are used instead.
@@ -127,25 +127,24 @@ fi
 
 # -------------------------------------------------------------- build base -----
 SWIFT_VERSION=$("$SWIFT_TOOLCHAIN/usr/bin/swift" --version 2>/dev/null | head -n 1)
-BUILD_KEY=$(printf '%s\n' "$RUNTIME_KEY" "${BUILD_PACKAGES[*]}" "${TOOLCHAIN_EXCLUDES[*]}" "$SWIFT_VERSION" \
-    | sha256sum | cut -c1-16)
-if [[ ${REBUILD_BASES:-0} == 1 || $(image_key "$BUILD_BASE") != "$BUILD_KEY" ]]; then
-    log "building $BUILD_BASE ($SWIFT_VERSION)"
-    excludes=()
-    # Quoted, so that the RUN line's shell passes the patterns to tar instead of expanding them.
-    for pattern in "${TOOLCHAIN_EXCLUDES[@]}"; do excludes+=("'--exclude=./$pattern'"); done
-    # The toolchain comes in through a read-only volume rather than the build context, so it is read once.
-    cat >"$WORK/Containerfile" <<EOF
+excludes=()
+# Quoted, so that the RUN line's shell passes the patterns to tar instead of expanding them.
+for pattern in "${TOOLCHAIN_EXCLUDES[@]}"; do excludes+=("'--exclude=./$pattern'"); done
+# The toolchain comes in through a read-only volume rather than the build context, so it is read once, and
+# goes into /usr, where the official image has it.
+cat >"$WORK/Containerfile" <<EOF
 FROM $RUNTIME_BASE
 RUN apt-get update \\
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${BUILD_PACKAGES[*]} \\
     && rm -rf /var/lib/apt/lists/*
-RUN mkdir -p /opt/swift && tar -C /mnt/toolchain ${excludes[*]} -cf - ./usr | tar -C /opt/swift -xf - \\
-    && /opt/swift/usr/bin/swift --version
-ENV PATH=/opt/swift/usr/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-LABEL ocr.base.key=$BUILD_KEY
+RUN tar -C /mnt/toolchain ${excludes[*]} -cf - ./usr | tar -C / -xf - && swift --version
 CMD ["bash"]
 EOF
+# The key: the recipe above (packages, exclusions, layout), the runtime base it starts from, the toolchain.
+BUILD_KEY=$(printf '%s\n' "$RUNTIME_KEY" "$SWIFT_VERSION" | cat - "$WORK/Containerfile" | sha256sum | cut -c1-16)
+printf 'LABEL ocr.base.key=%s\n' "$BUILD_KEY" >>"$WORK/Containerfile"
+if [[ ${REBUILD_BASES:-0} == 1 || $(image_key "$BUILD_BASE") != "$BUILD_KEY" ]]; then
+    log "building $BUILD_BASE ($SWIFT_VERSION)"
     podman build --pull=never --network host --layers=false -v "$SWIFT_TOOLCHAIN:/mnt/toolchain:ro" \
         -t "$BUILD_BASE" -f "$WORK/Containerfile" "$WORK" >"$WORK/build.log" 2>&1 \
         || { tail -n 30 "$WORK/build.log"; die "building $BUILD_BASE failed"; }

@@ -69,7 +69,7 @@ package_mirror() {
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
     build_args=(--build-arg GIT_CONFIG_COUNT=0)
     if [[ ${USE_LOCAL_BASES:-1} == 1 ]]; then
-        deploy/make-bases.sh | sed 's/^/   /' || die "deploy/make-bases.sh failed"
+        deploy/make-bases.sh | sed -u 's/^/   /' || die "deploy/make-bases.sh failed"
         build_args+=(--build-arg "BUILD_IMAGE=${BUILD_BASE:-localhost/ocr-base/swift:6.3-bookworm}"
             --build-arg "RUNTIME_IMAGE=${RUNTIME_BASE:-localhost/ocr-base/debian:bookworm-slim}")
     fi

@@ -119,7 +119,8 @@ fi
 RUNTIME_KEY=$(sha256sum "$TARBALL" | cut -c1-16)
 if [[ ${REBUILD_BASES:-0} == 1 || $(image_key "$RUNTIME_BASE") != "$RUNTIME_KEY" ]]; then
     podman import --change 'CMD ["bash"]' --change "LABEL ocr.base.key=$RUNTIME_KEY" \
-        "$TARBALL" "$RUNTIME_BASE" >/dev/null || die "podman import of $TARBALL failed"
+        "$TARBALL" "$RUNTIME_BASE" >/dev/null 2>"$WORK/import.log" \
+        || { cat "$WORK/import.log"; die "podman import of $TARBALL failed"; }
     log "imported $RUNTIME_BASE"
 else
     log "reusing $RUNTIME_BASE"

@@ -67,7 +67,7 @@ package_mirror() {
 }
 
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
-    build_args=(--build-arg GIT_CONFIG_COUNT=0)
+    build_args=()
     if [[ ${USE_LOCAL_BASES:-1} == 1 ]]; then
         deploy/make-bases.sh | sed -u 's/^/   /' || die "deploy/make-bases.sh failed"
         build_args+=(--build-arg "BUILD_IMAGE=${BUILD_BASE:-localhost/ocr-base/swift:6.3-bookworm}"

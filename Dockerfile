@@ -3,11 +3,15 @@
 # ocr-server image: a Swift build stage and a slim Debian runtime stage.
 #   docker build -t ocr-server .
 #   docker run --rm -p 8080:8080 ocr-server
-# deploy/check-container.sh reads this file (runtime packages, user, WORKDIR, ENV, COPY lines) to rebuild the
-# runtime stage without Docker, so keep those instructions in the simple forms it understands (see docs/deploy.md).
+# deploy/check-image.sh builds and checks it with podman (docs/deploy.md).
+
+# The base images: the official ones unless told otherwise. deploy/make-bases.sh makes equivalents for a machine
+# that cannot reach a registry and passes them in with --build-arg.
+ARG BUILD_IMAGE=swift:6.3-bookworm
+ARG RUNTIME_IMAGE=debian:bookworm-slim
 
 # ---- build stage: the toolchain's major.minor (6.3), on the same Debian release as the runtime stage ----
-FROM swift:6.3-bookworm AS build
+FROM ${BUILD_IMAGE} AS build
 
 # Headers for the C shims, and pkg-config for the zlib system-library target; versions follow the image's
 # Debian release, which the FROM line pins.
@@ -17,6 +21,13 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
+
+# A build machine that cannot reach the packages' hosts can point git at a mirror with git's own environment
+# settings, e.g. GIT_CONFIG_COUNT=1, GIT_CONFIG_KEY_0=url./mirror/.insteadOf, GIT_CONFIG_VALUE_0=https://github.com/
+# (and the mirror mounted into the build). Unset by default, so git fetches from the URLs in Package.swift.
+ARG GIT_CONFIG_COUNT
+ARG GIT_CONFIG_KEY_0
+ARG GIT_CONFIG_VALUE_0
 
 # Dependencies first: this layer is rebuilt only when the manifest (or Package.resolved, if present) changes.
 COPY Package.* ./
@@ -29,15 +40,16 @@ COPY Tests ./Tests
 # so the image runs on any x86-64 host.
 # The stdlib is linked statically so the runtime stage needs no Swift runtime, only the image libraries.
 # The binary is copied out of .build so that the path the runtime stage copies from does not depend on the
-# target triple.
+# target triple, and stripped on the way (install -s): its symbols and debug information are a quarter of its
+# size (22 of 84 MB) and nothing in the image reads them; the unstripped binary stays in the build stage.
 RUN swift build -c release --static-swift-stdlib --product ocr-server \
-    && install -D -m 0755 "$(swift build -c release --static-swift-stdlib --show-bin-path)/ocr-server" /out/ocr-server
+    && install -D -s -m 0755 "$(swift build -c release --static-swift-stdlib --show-bin-path)/ocr-server" /out/ocr-server
 
 # ---- runtime stage: only the shared libraries the binary links against ----
-FROM debian:bookworm-slim AS runtime
+FROM ${RUNTIME_IMAGE} AS runtime
 
 # Security updates of these libraries should reach every rebuild, so versions are not pinned; the base image tag
-# pins the Debian release. deploy/check-container.sh installs exactly the packages named on this apt-get install line.
+# pins the Debian release.
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpng16-16 libjpeg62-turbo zlib1g libdeflate0 \

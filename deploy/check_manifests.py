@@ -8,6 +8,7 @@ Schema validity is kubernetes-validate's job, not this file's; this file must ne
 """
 from __future__ import annotations
 
+import posixpath
 import sys
 from pathlib import Path
 
@@ -39,6 +40,22 @@ def key_paths(value: object, prefix: str = "") -> set[str]:
         paths.add(path)
         paths |= key_paths(child, path + ".")
     return paths
+
+
+def config_file_from_configmap(path: str, pod: dict, container: dict, configmap: dict) -> bool:
+    """Whether `path` in the container is a key of the ConfigMap, mounted as a directory or by subPath."""
+    volumes = {volume["name"] for volume in pod.get("volumes", [])
+               if volume.get("configMap", {}).get("name") == configmap["metadata"]["name"]}
+    keys = set(configmap.get("data", {}))
+    for mount in container.get("volumeMounts", []):
+        if mount["name"] not in volumes:
+            continue
+        if mount.get("subPath"):
+            if mount["mountPath"] == path and mount["subPath"] in keys:
+                return True
+        elif posixpath.dirname(path) == mount["mountPath"].rstrip("/") and posixpath.basename(path) in keys:
+            return True
+    return False
 
 
 def checks(root: Path = ROOT) -> list[str]:
@@ -83,12 +100,12 @@ def checks(root: Path = ROOT) -> list[str]:
     if grace <= sleep_seconds + drain:
         problems.append(f"terminationGracePeriodSeconds {grace} <= preStop {sleep_seconds}s + drain {drain}s")
 
-    # The config mounted over the image's must be the file the image's CMD reads, and have the same keys.
-    mount_paths = {mount["mountPath"] for mount in container.get("volumeMounts", [])}
-    config_arguments = stage.cmd + stage.entrypoint
-    image_config = config_arguments[config_arguments.index("--config") + 1] if "--config" in config_arguments else ""
-    if image_config not in mount_paths:
-        problems.append(f"the ConfigMap is not mounted at the image's config path {image_config!r}")
+    # The file the container reads with --config (its args, else the image's CMD) must be the ConfigMap's, and
+    # have the same keys as config.yaml.
+    argv = (container.get("command") or stage.entrypoint) + (container.get("args") or stage.cmd)
+    config_path = argv[argv.index("--config") + 1] if "--config" in argv[:-1] else ""
+    if not config_file_from_configmap(config_path, pod, container, resources["ConfigMap"]):
+        problems.append(f"the container's --config {config_path!r} is not a file of the ConfigMap's volume")
     repo_config_path = root / "config.yaml"
     if repo_config_path.exists():
         repo_keys = key_paths(yaml.safe_load(repo_config_path.read_text(encoding="utf-8")))

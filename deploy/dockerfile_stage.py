@@ -1,27 +1,28 @@
 #!/usr/bin/env python3
-"""Read one stage of a Dockerfile and describe it for deploy/check-container.sh.
+"""Read one stage of a Dockerfile as plain facts, for deploy/check_manifests.py.
 
-Owns: turning the runtime stage's instructions (RUN, WORKDIR, ENV, COPY, USER, EXPOSE, STOPSIGNAL, HEALTHCHECK,
-ENTRYPOINT, CMD) into plain facts, so the chroot check rebuilds the stage from the Dockerfile itself and the two
-cannot drift apart. Must never guess: an instruction or flag it does not understand is an error, not a skip.
+Owns: turning a stage's instructions (ARG, FROM, RUN, WORKDIR, ENV, COPY, USER, EXPOSE, STOPSIGNAL, HEALTHCHECK,
+ENTRYPOINT, CMD) into facts, so the cross-file checks read the Dockerfile itself instead of a copy of its values.
+Must never guess: an instruction or flag it does not understand is an error, not a skip.
 
-    python3 deploy/dockerfile_stage.py Dockerfile [--stage NAME] [--format json|bash]
+    python3 deploy/dockerfile_stage.py Dockerfile [--stage NAME]
 
-Without --stage, the last stage is read (the one `docker build` produces).
+Without --stage, the last stage is read (the one `docker build` produces). A FROM line's ${NAME} is replaced by
+the default of the ARG before the first FROM, as a build without --build-arg does.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import posixpath
+import re
 import shlex
 import sys
 from dataclasses import dataclass, field, asdict
 
-# Docker's PATH when an image sets none (debian images set none).
-DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-# Instructions that change nothing the check can reproduce or needs.
-IGNORED = {"LABEL", "MAINTAINER"}
+# Instructions that change no fact read here. An ARG inside a stage only sets a build-time variable, which the
+# image does not keep.
+IGNORED = {"LABEL", "MAINTAINER", "ARG"}
 SHELL_OPERATORS = {"&&", "||", ";", "|", "&"}
 
 
@@ -146,6 +147,7 @@ def parse(text: str, stage_name: str | None = None) -> Stage:
     """The named stage (default: the last). Only that stage has to use instructions this reader models."""
     stages: list[Stage] = []
     errors: dict[int, DockerfileError] = {}  # first problem of each stage, by index
+    global_args: dict[str, str] = {}  # ARGs before the first FROM: they parameterise FROM lines only
     for line in logical_lines(text):
         keyword, _, argument = line.partition(" ")
         keyword = keyword.upper()
@@ -154,10 +156,13 @@ def parse(text: str, stage_name: str | None = None) -> Stage:
             words = argument.split()
             words = [word for word in words if not word.startswith("--platform")]
             name = words[2] if len(words) >= 3 and words[1].upper() == "AS" else None
-            stages.append(Stage(name=name, base=words[0]))
+            stages.append(Stage(name=name, base=substitute(words[0], global_args)))
             continue
         if keyword == "ARG" and not stages:
-            continue  # an ARG before the first FROM only parameterises FROM lines
+            for word in shlex.split(argument):
+                key, _, value = word.partition("=")
+                global_args[key] = value
+            continue
         if not stages:
             raise DockerfileError(f"{keyword} before the first FROM")
         if len(stages) - 1 in errors:
@@ -178,6 +183,16 @@ def parse(text: str, stage_name: str | None = None) -> Stage:
     if index in errors:
         raise errors[index]
     return stages[index]
+
+
+def substitute(word: str, variables: dict[str, str]) -> str:
+    """${NAME} and $NAME replaced by their values; an unknown one is an error, since the base would be a guess."""
+    def value(match: re.Match) -> str:
+        name = match.group(1) or match.group(2)
+        if name not in variables:
+            raise DockerfileError(f"FROM uses ${name}, which no ARG before the first FROM defines")
+        return variables[name]
+    return re.sub(r"\$\{(\w+)\}|\$(\w+)", value, word)
 
 
 def apply(stage: Stage, keyword: str, argument: str, line: str) -> None:
@@ -230,47 +245,13 @@ def apply(stage: Stage, keyword: str, argument: str, line: str) -> None:
     elif keyword == "CMD":
         stage.cmd = exec_form(argument)
     else:
-        raise DockerfileError(f"instruction not modelled by the chroot check: {keyword}")
-
-
-def to_bash(stage: Stage) -> str:
-    """Bash declarations (arrays are indexed in step: COPY_FROM[i], COPY_SRC[i], ...)."""
-    q = shlex.quote
-    env = {"PATH": DEFAULT_PATH, **stage.env}
-
-    def array(name: str, values: list[str]) -> str:
-        return f"{name}=(" + " ".join(q(value) for value in values) + ")"
-
-    lines = [
-        f"STAGE_BASE={q(stage.base)}",
-        array("PACKAGES", stage.packages),
-        array("RUN_CMDS", [run.command for run in stage.runs]),
-        array("RUN_DIRS", [run.workdir for run in stage.runs]),
-        array("RUN_ENVS", [" ".join(q(f"{k}={v}") for k, v in {"PATH": DEFAULT_PATH, **run.env}.items())
-                           for run in stage.runs]),
-        array("COPY_FROM", [copy.source_stage or "" for copy in stage.copies]),
-        # Several sources in one COPY are joined with a newline; paths with newlines are not supported.
-        array("COPY_SRC", ["\n".join(copy.sources) for copy in stage.copies]),
-        array("COPY_DEST", [copy.destination for copy in stage.copies]),
-        array("COPY_CHOWN", [copy.chown or "" for copy in stage.copies]),
-        array("COPY_CHMOD", [copy.chmod or "" for copy in stage.copies]),
-        f"WORKDIR={q(stage.workdir)}",
-        array("ENV_VARS", [f"{key}={value}" for key, value in env.items()]),
-        f"USER_SPEC={q(stage.user)}",
-        array("EXPOSE", stage.expose),
-        f"STOP_SIGNAL={q(stage.stopsignal)}",
-        array("HEALTHCHECK", stage.healthcheck),
-        array("ENTRYPOINT", stage.entrypoint),
-        array("CMD", stage.cmd),
-    ]
-    return "\n".join(lines) + "\n"
+        raise DockerfileError(f"instruction not modelled: {keyword}")
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dockerfile")
     parser.add_argument("--stage", help="stage name (default: the last stage)")
-    parser.add_argument("--format", choices=["json", "bash"], default="json")
     options = parser.parse_args(argv)
     try:
         with open(options.dockerfile, encoding="utf-8") as handle:
@@ -278,10 +259,7 @@ def main(argv: list[str]) -> int:
     except (OSError, DockerfileError) as error:
         print(f"dockerfile_stage: {error}", file=sys.stderr)
         return 1
-    if options.format == "json":
-        print(json.dumps(asdict(stage), indent=2))
-    else:
-        sys.stdout.write(to_bash(stage))
+    print(json.dumps(asdict(stage), indent=2))
     return 0
 
 

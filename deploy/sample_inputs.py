@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write the small requests deploy/check-container.sh sends to /api/v1/recognize.
+"""Write the small requests the deploy checks (deploy/check-*.sh) send to /api/v1/recognize.
 
 Owns: one drawing of a "1" (a vertical bar) as a grey PNG and as JSON strokes, made from the standard library
 alone so the check needs no imaging package. Must never depend on the training data.

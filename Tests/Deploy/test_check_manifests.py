@@ -69,6 +69,18 @@ def test_service_selector_must_match_pods(tree):
     assert any("Service selector" in problem for problem in checks(tree))
 
 
+def test_config_path_must_be_the_configmaps_file(tree):
+    edit(tree / "deploy/kubernetes/deployment.yaml", '"/etc/ocr-server/config.yaml"', '"/etc/elsewhere/config.yaml"')
+    assert any("--config" in problem for problem in checks(tree))
+
+
+def test_config_by_subpath_is_accepted(tree):
+    edit(tree / "deploy/kubernetes/deployment.yaml", '"/etc/ocr-server/config.yaml"', '"/app/config.yaml"')
+    edit(tree / "deploy/kubernetes/deployment.yaml", "mountPath: /etc/ocr-server\n",
+         "mountPath: /app/config.yaml\n              subPath: config.yaml\n")
+    assert checks(tree) == []
+
+
 def test_missing_resource(tree):
     (tree / "deploy/kubernetes/pdb.yaml").unlink()
     assert checks(tree) == ["no PodDisruptionBudget in deploy/kubernetes"]

@@ -1,4 +1,4 @@
-"""deploy/dockerfile_stage.py: the reader the chroot check trusts to describe the runtime stage."""
+"""deploy/dockerfile_stage.py: the reader deploy/check_manifests.py trusts to describe the runtime stage."""
 import json
 import subprocess
 import sys
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dockerfile_stage import DockerfileError, apt_packages, logical_lines, parse, to_bash
+from dockerfile_stage import DockerfileError, apt_packages, logical_lines, parse
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -15,9 +15,10 @@ SAMPLE = """\
 ARG BASE=debian:bookworm-slim
 FROM swift:6.3-bookworm AS build
 WORKDIR /src
+ARG GIT_CONFIG_COUNT
 RUN echo build
 
-FROM debian:bookworm-slim AS runtime
+FROM ${BASE} AS runtime
 # hadolint ignore=DL3008
 RUN apt-get update \\
     # a comment inside a continuation is dropped, as Docker does
@@ -94,14 +95,18 @@ def test_missing_stage_is_an_error():
         parse(SAMPLE, "nope")
 
 
-def test_bash_output_round_trips_through_bash():
-    script = to_bash(parse(SAMPLE)) + 'printf "%s\\n" "${PACKAGES[@]}" "$WORKDIR" "${ENV_VARS[2]}" "${COPY_SRC[2]}"\n'
-    out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True).stdout
-    assert out.splitlines() == ["libfoo1", "libbar2", "/app", "B=two words", "a.txt", "b.txt"]
+def test_from_takes_the_default_of_a_global_arg():
+    assert parse("ARG B=x:1\nARG C\nFROM $B AS one\nFROM ${B}\n", "one").base == "x:1"
+    assert parse("ARG IMAGE=debian:bookworm-slim\nFROM ${IMAGE}\n").base == "debian:bookworm-slim"
+
+
+def test_from_with_an_undefined_arg_is_an_error():
+    with pytest.raises(DockerfileError):
+        parse("FROM ${NOWHERE}\n")
 
 
 def test_project_dockerfile_runtime_stage():
-    """The facts the chroot check and the Kubernetes manifests rely on."""
+    """The facts the Kubernetes manifests and docs/deploy.md rely on."""
     stage = parse((REPO / "Dockerfile").read_text())
     assert stage.base == "debian:bookworm-slim"
     assert sorted(stage.packages) == ["libdeflate0", "libjpeg62-turbo", "libpng16-16", "zlib1g"]

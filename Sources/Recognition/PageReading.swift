@@ -105,6 +105,7 @@ extension Recognizer {
         let uncut = page.slots
         let wholes = try await classifyAll(uncut.map { $0.pieces[0].glyph }, timings: &timings)
         let alone = auto && uncut.count == 1
+        let nonDigitPrior = alone ? CutChoice.loneNonDigitPrior : CutChoice.nonDigitPrior
         var toCut = Set<Int>()
         for (index, slot) in uncut.enumerated() where page.canCut(index, slot) {
             // In auto, a lone drawing is cut only when it is clearly wider than tall.
@@ -145,7 +146,7 @@ extension Recognizer {
                         // cut; the whole may still read as a star or a scribble, at a discount.
                         let whole = piece.from == 0 && piece.to == last
                         let confidence = whole
-                            ? max(glyph.digitConfidence, glyph.answer.confidence * CutChoice.nonDigitPrior)
+                            ? max(glyph.digitConfidence, glyph.answer.confidence * nonDigitPrior)
                             : glyph.digitConfidence
                         return CutChoice.Scored(from: piece.from, to: piece.to, confidence: Double(confidence),
                                                 width: piece.glyph.box.width / max(slot.lineHeight, 1e-9))

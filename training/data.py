@@ -3,8 +3,10 @@
 Known classes come from MNIST (digits) and Quick, Draw! bitmaps (star, smiley). The
 `scribble` class comes from every negative source (negatives.py), each rendered the way
 such input reaches the service (rendering.py): stroke drawings through the rasteriser,
-bitmaps as uploaded canvas PNGs. Negatives a short digit model reads confidently as a
-digit are dropped (a `line` really is a 1). Held-out splits for choosing anything:
+bitmaps as uploaded canvas PNGs. With `pieces`, an experiment not in the shipped recipe
+(REPORT.md, "What I would do next"), pieces of touching MNIST digits cut as the page reader
+cuts them (pieces.py) add wrong cuts to scribble and right ones to their digit. Negatives
+a short digit model reads confidently as a digit are dropped (a `line` really is a 1). Held-out splits for choosing anything:
 MNIST and doodle validation images carved from the training files, and the unseen
 categories, which no training image comes from.
 """
@@ -21,6 +23,7 @@ from . import SCRIBBLE, SMILEY, STAR
 from .batches import GroupedPool
 from .common import preprocess_set
 from .datasets import load_all
+from .pieces import make_pieces
 from .negatives import (UNSEEN_BITMAPS, UNSEEN_SHARE, categories, read_bitmaps, read_ndjson_drawings,
                         read_stroke3, split_categories)
 from .rendering import augment_strokes, bitmaps_on_canvas, preprocess_images, stroke_glyphs, strokes_on_canvas
@@ -33,7 +36,7 @@ SYMBOLS = {"omniglot": 6000, "short_kanji": 2000, "kanji.rdp100": 2000}
 GENERATED = 16000            # generated scribble candidates (scribbles.py)
 # Share of the scribble class's draws per source; inside a source, categories are even.
 SOURCE_WEIGHTS = {"strokes": 0.28, "canvas": 0.17, "bitmaps": 0.2, "symbols": 0.12, "generated": 0.13,
-                  "square": 0.1}
+                  "square": 0.1, "pieces": 0.12}
 # A human negative goes when the screening models give a digit this much probability;
 # a generated one at the lower bar (it has no human meaning to keep).
 HUMAN_DIGIT_BAR = 0.9
@@ -155,7 +158,8 @@ def screen(glyphs: np.ndarray, digit_prob, bar: float) -> np.ndarray:
     return digit_prob(glyphs) < bar if len(glyphs) else np.zeros(0, bool)
 
 
-def build(mnist: str, quickdraw: str, negatives: str, seed: int, digit_prob_of, quick: bool = False) -> TrainingData:
+def build(mnist: str, quickdraw: str, negatives: str, seed: int, digit_prob_of, quick: bool = False,
+          pieces: bool = False) -> TrainingData:
     """Everything a run trains and selects on. `digit_prob_of(known_pools)` trains the
     screening models on the known classes and returns a judge whose `digit(glyphs)` is their
     top digit probability and `known(glyphs)` their top known-class probability."""
@@ -165,6 +169,14 @@ def build(mnist: str, quickdraw: str, negatives: str, seed: int, digit_prob_of, 
     smiley = preprocess_set(raw.doodles_train["smiley_face"])
     known = digits + [star, smiley]
     judge = digit_prob_of(known)
+    # Pieces of touching digits (pieces.py): wrong cuts are scribble, a digit cut out of a pair is that digit.
+    empty = np.zeros((0, 28, 28), np.float32)
+    made = make_pieces(raw.train_x, raw.train_y, seed, quick) if pieces else {
+        "joined": empty, "fragment": empty, "cut": (empty, np.zeros(0, np.int64))}
+    joined = made["joined"][made["joined"].max(axis=(1, 2), initial=0) > 0]
+    fragments = made["fragment"][screen(made["fragment"], judge.digit, HUMAN_DIGIT_BAR)]
+    cut_x, cut_y = made["cut"]
+    digits = [np.concatenate([digits[d], cut_x[cut_y == d]]) for d in range(10)]
 
     neg = load_negatives(negatives, seed)
     neg_x, neg_groups = negative_glyphs(neg, seed, quick)
@@ -179,9 +191,10 @@ def build(mnist: str, quickdraw: str, negatives: str, seed: int, digit_prob_of, 
     for g, k in zip(neg_groups, keep):
         if not k:
             dropped[f"{g[0]}/{g[1]}"] = dropped.get(f"{g[0]}/{g[1]}", 0) + 1
-    scribble_x = np.concatenate([neg_x[keep], square, gen_keep])
+    scribble_x = np.concatenate([neg_x[keep], square, gen_keep, joined, fragments])
     scribble_groups = ([g for g, k in zip(neg_groups, keep) if k] + [("square", "square")] * len(square)
-                       + [("generated", "generated")] * len(gen_keep))
+                       + [("generated", "generated")] * len(gen_keep)
+                       + [("pieces", "joined")] * len(joined) + [("pieces", "fragment")] * len(fragments))
     scribble = GroupedPool(scribble_x, scribble_groups, SOURCE_WEIGHTS)
 
     d = raw.doodles_val
@@ -200,6 +213,8 @@ def build(mnist: str, quickdraw: str, negatives: str, seed: int, digit_prob_of, 
         "star_train": int(len(star)), "smiley_train": int(len(smiley)),
         "negatives_rendered": int(len(neg_x)), "negatives_kept": int(keep.sum()),
         "negatives_dropped_by_category": dict(sorted(dropped.items(), key=lambda kv: -kv[1])),
+        "pieces_joined": int(len(joined)), "pieces_fragments_kept": int(len(fragments)),
+        "pieces_fragments": int(len(made["fragment"])), "pieces_cut_digits": int(len(cut_y)),
         "square_train": int(len(square)), "generated_kept": int(len(gen_keep)), "generated_candidates": int(len(cands)),
         "stroke_categories_train": len(neg["strokes_train"]), "stroke_categories_unseen": sorted(neg["strokes_unseen"]),
         "bitmap_categories_train": sorted(neg["bitmaps_train"]), "bitmap_categories_unseen": sorted(neg["bitmaps_unseen"]),

@@ -59,6 +59,9 @@ def parse_args(argv=None):
                    help="torch CPU threads (1: results do not depend on the machine's core count)")
     p.add_argument("--quick", action="store_true",
                    help="smoke run: small subsets, one short epoch; write it outside Models/")
+    p.add_argument("--pieces", action="store_true",
+                   help="experiment, not the shipped recipe: also train on pieces of touching digits "
+                        "(pieces.py; REPORT.md, 'What I would do next'); use its own --runs folder")
     return p.parse_args(argv)
 
 
@@ -220,7 +223,7 @@ def load_or_build(a) -> "TrainingData":
         return Judge(known, mean, std, RECIPE["screening_models"], 20 if a.quick else RECIPE["screening_batches"],
                      RECIPE["batch"], RECIPE["lr"], a.seed)
 
-    data = build(a.mnist, a.quickdraw, a.negatives, a.seed, judge_of, quick=a.quick)
+    data = build(a.mnist, a.quickdraw, a.negatives, a.seed, judge_of, quick=a.quick, pieces=a.pieces)
     torch.save(data, cache + ".tmp")
     os.replace(cache + ".tmp", cache)
     return data

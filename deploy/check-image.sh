@@ -50,11 +50,7 @@ cleanup() {
     stop_watchdog
     exit "$status"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'printf "FAIL  overall time limit of %ss reached\n" "$CHECK_TIMEOUT"; exit 1' TERM
-CHECK_TIMEOUT=${CHECK_TIMEOUT:-2400}
-start_watchdog "$CHECK_TIMEOUT"
+guard_check 2400
 
 require_root_and podman nsenter curl python3 git
 TMP=$(mktemp -d)

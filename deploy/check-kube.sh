@@ -43,11 +43,7 @@ cleanup() {
     stop_watchdog
     exit "$status"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'printf "FAIL  overall time limit of %ss reached\n" "$CHECK_TIMEOUT"; exit 1' TERM
-CHECK_TIMEOUT=${CHECK_TIMEOUT:-300}
-start_watchdog "$CHECK_TIMEOUT"
+guard_check 300
 
 require_root_and podman nsenter curl python3
 podman image exists "$IMAGE" || die "no image $IMAGE: run deploy/check-image.sh first"

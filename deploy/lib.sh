@@ -42,6 +42,15 @@ start_watchdog() {
     ) >/dev/null 2>&1 &
     WATCHDOG_PID=$!
 }
+# A check's exits: the script's own `cleanup` on EXIT, 130 on ^C, and a FAIL line when the watchdog's
+# limit passes (CHECK_TIMEOUT seconds, the script's default given as $1).
+guard_check() {
+    trap cleanup EXIT
+    trap 'exit 130' INT
+    trap 'printf "FAIL  overall time limit of %ss reached\n" "$CHECK_TIMEOUT"; exit 1' TERM
+    CHECK_TIMEOUT=${CHECK_TIMEOUT:-$1}
+    start_watchdog "$CHECK_TIMEOUT"
+}
 stop_watchdog() {
     if [[ -n $WATCHDOG_PID ]]; then
         kill "$WATCHDOG_PID" 2>/dev/null

@@ -83,23 +83,10 @@ extension Recognizer {
     func readPage(_ input: RecognitionInput, auto: Bool) async throws(RecognitionError) -> RecognitionResult {
         let clock = ContinuousClock()
         var timings = StageTimings()
-        var page: PreparedPage
-        do {
-            let start = clock.now
-            switch input {
-            case .image(let bytes):
-                let image = try ImageDecoder.decode(bytes, limits: decodeLimits)
-                let decoded = clock.now
-                timings.decode = (decoded - start).milliseconds
-                page = try pageGlyphs(from: image, auto: auto)
-                timings.preprocess = (clock.now - decoded).milliseconds
-            case .strokes(let strokes):
-                page = try pageGlyphs(fromStrokes: strokes, limits: strokeLimits, auto: auto)
-                timings.preprocess = (clock.now - start).milliseconds
-            }
-        } catch {
-            throw .input(error)
-        }
+        var page = try prepare(input, timings: &timings,
+                               image: { image throws(ImagingError) in try pageGlyphs(from: image, auto: auto) },
+                               strokes: { strokes throws(ImagingError) in
+                                   try pageGlyphs(fromStrokes: strokes, limits: strokeLimits, auto: auto) })
         // Every slot whole first (its whole is its first piece); then the pieces of the slots
         // worth cutting, all in one call.
         let uncut = page.slots

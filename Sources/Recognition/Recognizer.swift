@@ -123,28 +123,41 @@ public struct Recognizer: Sendable {
     /// Callers that want a full queue to cost nothing check `refuseIfSaturated` first, before
     /// they parse the request (the HTTP route does); `classify` makes the binding check.
     public func recognize(_ input: RecognitionInput, mode: GlyphMode) async throws(RecognitionError) -> RecognitionResult {
-        let clock = ContinuousClock()
         var timings = StageTimings()
-        let prepared: [PreparedGlyph]
+        let prepared = try prepare(input, timings: &timings,
+                                   image: { image throws(ImagingError) in try glyphs(from: image, mode: mode) },
+                                   strokes: { strokes throws(ImagingError) in
+                                       try glyphs(fromStrokes: strokes, mode: mode, limits: strokeLimits) })
+        let classified = try await classifyAll(prepared, timings: &timings)
+        return RecognitionResult(glyphs: classified, timings: timings)
+    }
+
+    /// Decodes (an image) and prepares `input` on the caller's task with the mode's `image` or
+    /// `strokes` preparation, timing the two stages into `timings`.
+    func prepare<Prepared>(
+        _ input: RecognitionInput, timings: inout StageTimings,
+        image fromImage: (DecodedImage) throws(ImagingError) -> Prepared,
+        strokes fromStrokes: ([[Point]]) throws(ImagingError) -> Prepared
+    ) throws(RecognitionError) -> Prepared {
+        let clock = ContinuousClock()
+        let start = clock.now
         do {
             switch input {
             case .image(let bytes):
-                let start = clock.now
                 let image = try ImageDecoder.decode(bytes, limits: decodeLimits)
                 let decoded = clock.now
                 timings.decode = (decoded - start).milliseconds
-                prepared = try glyphs(from: image, mode: mode)
+                let prepared = try fromImage(image)
                 timings.preprocess = (clock.now - decoded).milliseconds
+                return prepared
             case .strokes(let strokes):
-                let start = clock.now
-                prepared = try glyphs(fromStrokes: strokes, mode: mode, limits: strokeLimits)
+                let prepared = try fromStrokes(strokes)
                 timings.preprocess = (clock.now - start).milliseconds
+                return prepared
             }
         } catch {
             throw .input(error)
         }
-        let glyphs = try await classifyAll(prepared, timings: &timings)
-        return RecognitionResult(glyphs: glyphs, timings: timings)
     }
 
     /// Classifies `prepared` in one pool call, or, for more glyphs than the pool's whole queue

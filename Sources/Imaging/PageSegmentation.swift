@@ -10,6 +10,11 @@ public enum PageSegmentation {
     /// Lines top to bottom → numbers left to right → glyphs left to right.
     public typealias Layout<Glyph> = [[[Glyph]]]
 
+    /// The glyph of a layout of one line of one number of one glyph; nil for any other layout.
+    public static func lone<Glyph>(_ layout: Layout<Glyph>) -> Glyph? {
+        layout.count == 1 && layout[0].count == 1 && layout[0][0].count == 1 ? layout[0][0][0] : nil
+    }
+
     /// The glyph regions of an ink mask's components, laid out as a page. Throws `empty`
     /// when only specks are left and `tooManyGlyphs` above `limit` regions.
     public static func regions(

@@ -139,7 +139,7 @@ public struct BatchReader: Sendable {
             return Self.escaped(path) + "\t" + Self.escaped(RecognitionJSON.reading(result).text)
         case .json:
             let model = recognizer.model
-            return RecognitionJSON.render(result, top: min(RecognitionRoutes.Options().top, model.classes.count),
+            return RecognitionJSON.render(result, top: min(RecognitionRoutes.Options.defaultTop, model.classes.count),
                                           debug: false, modelName: model.name, modelVersion: model.version,
                                           totalMs: totalMs, file: path)
         case .csv:

@@ -30,8 +30,10 @@ struct RecognitionRoutes: Sendable {
 
     /// A request's options; the defaults are the API's (and `ocr-server read`'s).
     struct Options {
+        /// How many classes each glyph's `top` lists unless the request says.
+        static let defaultTop = 3
         var mode = ReadingMode.auto
-        var top = 3
+        var top = defaultTop
         var debug = false
     }
 

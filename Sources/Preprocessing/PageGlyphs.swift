@@ -75,13 +75,11 @@ public func pageGlyphs(from image: DecodedImage, auto: Bool = false) throws(Imag
     let grey = Preprocessor.desaturate(image)
     let ink = try SegmentationInput(grey)
     let layout = try PageSegmentation.regions(of: ink.map)
-    let lone = layout.count == 1 && layout[0].count == 1 && layout[0][0].count == 1
     func single() throws(ImagingError) -> PreparedGlyph {
         let (input, box) = try Preprocessor.prepare(grey)
         return PreparedGlyph(box: GlyphBox(box), input: input)
     }
-    if auto, lone {
-        let region = layout[0][0][0]
+    if auto, let region = PageSegmentation.lone(layout) {
         let box = GlyphBox(region.box)
         let slot = SlotCandidates(box: box, lineHeight: box.height, boundaryCount: 2,
                                   pieces: [.init(from: 0, to: 1, glyph: try single())])
@@ -117,8 +115,8 @@ public func pageGlyphs(
 ) throws(ImagingError) -> PreparedPage {
     try Strokes.validate(strokes, limits: limits)
     let layout = try PageSegmentation.strokeGroups(strokes)
-    let lone = layout.count == 1 && layout[0].count == 1 && layout[0][0].count == 1
-    if auto, lone || (try? Segmentation.groupStrokes(strokes, limit: Int.max))?.count == 1 {
+    let oneColumn = { (try? Segmentation.groupStrokes(strokes, limit: Int.max))?.count == 1 }
+    if auto, PageSegmentation.lone(layout) != nil || oneColumn() {
         guard let box = GlyphBox(bounding: strokes) else { throw .empty }
         let input = try Preprocessor.prepare(try StrokeRasterizer.render(strokes, limits: limits)).input
         return PreparedPage(alone: PreparedGlyph(box: box, input: input))

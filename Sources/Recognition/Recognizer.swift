@@ -174,7 +174,9 @@ public struct Recognizer: Sendable {
             let result: PoolResult
             do {
                 result = try await pool.classify(Array(inputs[start..<end]))
-            } catch .overloaded where waitsForCapacity {
+            } catch .overloaded where waitsForCapacity && !Task.isCancelled {
+                // A cancelled caller stops waiting (and hears `overloaded`): its sleep would
+                // return at once and the loop would spin.
                 try? await Task.sleep(for: .milliseconds(1))
                 continue
             } catch {

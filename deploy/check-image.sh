@@ -19,13 +19,9 @@
 #                         set it empty to fetch from the network)
 #   CHECK_TIMEOUT         overall limit in seconds (default 2400, the bases and the release build included)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-REPO=$(pwd)
-START=$SECONDS
 # shellcheck source=deploy/lib.sh
-source deploy/lib.sh
+source "$(dirname "$0")/lib.sh"
 
-IMAGE=${IMAGE:-localhost/ocr-server:check}
 NAME=ocr-check-$$
 # The issue's goal for the image, and the limit past which the check fails. The goal is not met today: the
 # statically linked binary carries Foundation's ICU data (34 MB, icudt76_dat; Yams and the code import Foundation),
@@ -39,16 +35,10 @@ GRACE_SECONDS=10
 TMP=
 CLIENT_PID=
 
-# shellcheck disable=SC2317  # reached through the traps
+# shellcheck disable=SC2317  # called by finish_check (deploy/lib.sh) on exit
 cleanup() {
-    local status=$?
-    trap - EXIT INT TERM
-    set +e
     [[ -n $CLIENT_PID ]] && kill "$CLIENT_PID" 2>/dev/null && wait "$CLIENT_PID" 2>/dev/null
     podman rm -f -t 0 "$NAME" >/dev/null 2>&1
-    [[ -n $TMP ]] && rm -rf "$TMP"
-    stop_watchdog
-    exit "$status"
 }
 guard_check 2400
 

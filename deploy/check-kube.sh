@@ -17,36 +17,26 @@
 #   IMAGE          the built image (default localhost/ocr-server:check), tagged as the Deployment's image
 #   CHECK_TIMEOUT  overall limit in seconds (default 300)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-REPO=$(pwd)
-START=$SECONDS
 # shellcheck source=deploy/lib.sh
-source deploy/lib.sh
+source "$(dirname "$0")/lib.sh"
 
-IMAGE=${IMAGE:-localhost/ocr-server:check}
 MARKER_ORIGIN=http://configmap-check.invalid
 TMP=
 PLAYED=
 CONFIG_VOLUME=
 
-# shellcheck disable=SC2317  # reached through the traps
+# shellcheck disable=SC2317  # called by finish_check (deploy/lib.sh) on exit
 cleanup() {
-    local status=$?
-    trap - EXIT INT TERM
-    set +e
     if [[ -n $PLAYED ]]; then
         timeout 60 podman kube down "$PLAYED" >/dev/null 2>&1
         # kube down (4.3) keeps the ConfigMap's volume.
         podman volume rm -f "$CONFIG_VOLUME" >/dev/null 2>&1
     fi
-    [[ -n $TMP ]] && rm -rf "$TMP"
-    stop_watchdog
-    exit "$status"
 }
 guard_check 300
 
 require_root_and podman nsenter curl python3
-podman image exists "$IMAGE" || die "no image $IMAGE: run deploy/check-image.sh first"
+require_image
 TMP=$(mktemp -d)
 
 # What the manifests say, read from them rather than repeated here.

@@ -18,13 +18,9 @@
 #   CLIENTS        concurrent clients of the steady load (default 4)
 #   CHECK_TIMEOUT  overall limit in seconds (default 300)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-REPO=$(pwd)
-START=$SECONDS
 # shellcheck source=deploy/lib.sh
-source deploy/lib.sh
+source "$(dirname "$0")/lib.sh"
 
-IMAGE=${IMAGE:-localhost/ocr-server:check}
 CLIENTS=${CLIENTS:-4}
 # podman stop's limit before SIGKILL: past the server's drain (server.timeouts.drain_seconds, 10 s).
 STOP_SECONDS=20
@@ -33,23 +29,17 @@ TMP=
 NGINX_PID=
 CLIENT_PID=
 
-# shellcheck disable=SC2317  # reached through the traps
+# shellcheck disable=SC2317  # called by finish_check (deploy/lib.sh) on exit
 cleanup() {
-    local status=$?
-    trap - EXIT INT TERM
-    set +e
     [[ -n $CLIENT_PID ]] && kill "$CLIENT_PID" 2>/dev/null && wait "$CLIENT_PID" 2>/dev/null
     [[ -n $NGINX_PID ]] && kill -TERM "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
     local replica
     for replica in "${REPLICAS[@]}"; do podman rm -f -t 0 "ocr-rolling-$replica-$$" >/dev/null 2>&1; done
-    [[ -n $TMP ]] && rm -rf "$TMP"
-    stop_watchdog
-    exit "$status"
 }
 guard_check 300
 
 require_root_and podman nginx curl python3
-podman image exists "$IMAGE" || die "no image $IMAGE: run deploy/check-image.sh first"
+require_image
 TMP=$(mktemp -d)
 python3 deploy/sample_inputs.py "$TMP"
 

@@ -1,6 +1,12 @@
 # shellcheck shell=bash
 # Shared by the deploy scripts (sourced, not run): output, the bounded waits, podman's settings, the mirror.
-# Each script sets REPO and START before sourcing this file.
+# Sourcing it moves to the repository's root, where the scripts work.
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO" || exit 1
+START=$SECONDS
+# The image the checks build (check-image.sh) and run (check-kube.sh, check-rolling.sh).
+IMAGE=${IMAGE:-localhost/ocr-server:check}
 
 PASSES=0
 FAILURES=0
@@ -42,14 +48,29 @@ start_watchdog() {
     ) >/dev/null 2>&1 &
     WATCHDOG_PID=$!
 }
-# A check's exits: the script's own `cleanup` on EXIT, 130 on ^C, and a FAIL line when the watchdog's
-# limit passes (CHECK_TIMEOUT seconds, the script's default given as $1).
+# A check's exits: `finish_check` on EXIT, 130 on ^C, and a FAIL line when the watchdog's limit passes
+# (CHECK_TIMEOUT seconds, the script's default given as $1).
 guard_check() {
-    trap cleanup EXIT
+    trap finish_check EXIT
     trap 'exit 130' INT
     trap 'printf "FAIL  overall time limit of %ss reached\n" "$CHECK_TIMEOUT"; exit 1' TERM
     CHECK_TIMEOUT=${CHECK_TIMEOUT:-$1}
     start_watchdog "$CHECK_TIMEOUT"
+}
+# shellcheck disable=SC2317  # reached through the EXIT trap
+# Runs the script's own `cleanup` (what it started), removes its TMP folder, stops the watchdog and exits
+# with the script's status.
+finish_check() {
+    local status=$?
+    trap - EXIT INT TERM
+    set +e
+    cleanup
+    [[ -n ${TMP:-} ]] && rm -rf "$TMP"
+    stop_watchdog
+    exit "$status"
+}
+require_image() {
+    podman image exists "$IMAGE" || die "no image $IMAGE: run deploy/check-image.sh first"
 }
 stop_watchdog() {
     if [[ -n $WATCHDOG_PID ]]; then

@@ -20,11 +20,8 @@
 #   RUNTIME_BASE, BUILD_BASE  image names (defaults below)
 #   REBUILD_BASES=1        remake both even when cached
 set -euo pipefail
-cd "$(dirname "$0")/.."
-REPO=$(pwd)
-START=$SECONDS
 # shellcheck source=deploy/lib.sh
-source deploy/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 BASES_DIR=${OCR_BASES_DIR:-$REPO/deploy/bases}
 SWIFT_TOOLCHAIN=${SWIFT_TOOLCHAIN:-/opt/swift}

@@ -60,8 +60,8 @@ let package = Package(
         ),
 
         // C shims: setjmp/longjmp error handling for libpng and libjpeg stays on the C side.
-        // CPNGShim also holds the PNG fast path (chunk parsing, a zlib-rules check of the
-        // stream, libdeflate to inflate it, unfiltering); libpng decodes everything else.
+        // CPNGShim also holds the PNG fast path (chunk parsing with libdeflate's CRC-32, an
+        // inflater that keeps zlib's rules, unfiltering); libpng decodes everything else.
         .target(name: "CPNGShim", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z"), .linkedLibrary("deflate")]),
         .target(name: "CJPEGShim", linkerSettings: [.linkedLibrary("jpeg")]),
 

@@ -1,4 +1,4 @@
-// A little-endian bit reader over a byte buffer for the deflate checker (cpng_deflate_check.c);
+// A little-endian bit reader over a byte buffer for the inflater (cpng_inflate.c);
 // internal to CPNGShim. Past the end of the buffer it supplies zero bytes, and `overrun` tells
 // whether the reader has consumed any of them.
 #pragma once

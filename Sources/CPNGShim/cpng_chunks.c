@@ -1,9 +1,9 @@
 // The PNG fast path, part 1 of 3: chunk parsing (signature, IHDR, the chunks before IDAT, the
-// IDAT run, every CRC) and the decode that ties the parts together: the stream is checked
-// against zlib's rules (cpng_deflate_check.c), inflated by libdeflate in one call and
-// unfiltered in place (cpng_unfilter.c). Declining is always safe: the caller then runs libpng
+// IDAT run, every CRC) and the decode that ties the parts together: the stream is inflated
+// under zlib's rules (cpng_inflate.c) and unfiltered in place (cpng_unfilter.c). Declining is always safe: the caller then runs libpng
 // on the same bytes (cpng_fast.h).
 #include "cpng_fast.h"
+#include "cpng_inflate.h"
 #include "cpng_unfilter.h"
 
 #include <libdeflate.h>
@@ -115,15 +115,7 @@ int cpng_fast_decode(const uint8_t *data, size_t length, const cpng_fast_header 
         stream = joined;
     }
 
-    int ok = cpng_fast_check_zlib_stream(stream, total, raw_size);
-    if (ok) {
-        struct libdeflate_decompressor *inflater = libdeflate_alloc_decompressor();
-        size_t used_in = 0, used_out = 0;
-        ok = inflater && libdeflate_deflate_decompress_ex(inflater, stream + 2, total - 6, pixels, raw_size,
-                                                          &used_in, &used_out) == LIBDEFLATE_SUCCESS
-             && used_out == raw_size && used_in == total - 6;
-        if (inflater) libdeflate_free_decompressor(inflater);
-    }
+    int ok = cpng_inflate_zlib_stream(stream, total, pixels, raw_size);
     free(joined);
     if (!ok) return 0;
 

@@ -109,6 +109,25 @@ import Testing
         #expect(cases == 4 * 9 * 3 * 7 * 7)
     }
 
+    /// Rows repeating a pattern of every period from 1 to 40 bytes: matches of every short
+    /// distance, overlapping their own output, up to the longest length (258), which the
+    /// inflater copies byte by byte, by words or as a fill depending on the distance.
+    @Test func matchesOfEveryShortDistanceInflateAsZlibDoes() {
+        let width = 700, height = 40
+        var random = SeededGenerator(seed: 7)
+        var samples: [UInt8] = []
+        for row in 0..<height {
+            let pattern = (0...row).map { _ in UInt8.random(in: 0...255, using: &random) }
+            samples += (0..<width).map { pattern[$0 % pattern.count] }
+        }
+        for compression in [Self.compressions[0], Self.compressions[2], Self.compressions[4]] {
+            let png = HandPNG(width: width, height: height, colorType: 0, samples: samples, compression: compression).bytes()
+            if let image = Self.expectFast(png, "periods 1-40, \(compression)") {
+                #expect(image.samples == .eight(samples), "periods 1-40, \(compression)")
+            }
+        }
+    }
+
     /// libpng's own encoder (adaptive filtering, its IDAT splitting), including the benchmark's
     /// canvas shape: 280x280 RGBA, transparent with anti-aliased ink.
     @Test func libpngEncoderOutputTakesTheFastPath() throws {
@@ -214,7 +233,7 @@ import Testing
         }
     }
 
-    // MARK: Hand-made zlib streams that libdeflate would inflate but zlib refuses
+    // MARK: Hand-made zlib streams that a lenient inflater (libdeflate) would take but zlib refuses
 
     /// One grey row of `width` pixels holding `stream` as its IDAT, every CRC right.
     static func greyPNG(width: Int, height: Int = 1, stream: [UInt8]) -> [UInt8] {

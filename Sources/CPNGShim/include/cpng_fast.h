@@ -1,6 +1,6 @@
 // A fast path for the PNGs browsers and most encoders write: 8-bit grey, grey+alpha, RGB or
 // RGBA, not interlaced, no palette and no tRNS. The chunks are parsed here, IDAT is inflated
-// by libdeflate in one call and unfiltered straight into the caller's buffer.
+// in one pass under zlib's rules and unfiltered straight into the caller's buffer.
 //
 // The fast path only ever takes a file libpng would decode to the very same samples. Anything
 // it is not sure of (another pixel format, an unexpected chunk, a bad CRC, a deflate stream
@@ -31,8 +31,3 @@ size_t cpng_fast_buffer_size(const cpng_fast_header *header);
 /// when it spans several chunks.
 int cpng_fast_decode(const uint8_t *data, size_t length, const cpng_fast_header *header,
                      uint8_t *pixels, size_t capacity);
-
-/// The deflate check on its own, for tests: 1 if `stream` (a zlib stream) is one zlib accepts
-/// with a window of its own header's size, inflates to exactly `expected` bytes and is followed
-/// by exactly the 4 bytes of its checksum.
-int cpng_fast_check_zlib_stream(const uint8_t *stream, size_t length, size_t expected);

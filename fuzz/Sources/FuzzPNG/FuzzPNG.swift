@@ -2,9 +2,9 @@
 // preprocessing modes on whatever decodes. The seed corpus is PNG, so mutations stay mostly
 // in the PNG decoders; any input may fail with a typed error, none may crash.
 //
-// Every input is also decoded differentially: the fast path (libdeflate) against libpng alone,
-// once as it is and once with every chunk CRC repaired, so that mutated pixel data gets past
-// the checksums into the zlib stream check, the inflater and the unfilter.
+// Every input is also decoded differentially: the fast path against libpng alone, once as it
+// is and once with every chunk CRC repaired, so that mutated pixel data gets past the
+// checksums into the fast path's inflater and unfilter.
 import FuzzSupport
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -2,7 +2,7 @@ import CPNGShim
 
 /// PNG decoding. The common shapes (8-bit grey, grey+alpha, RGB, RGBA; not interlaced; no
 /// palette or tRNS; see `decodeFast`) take a fast path: chunks parsed and CRC-checked in C, IDAT
-/// inflated by libdeflate in one call, rows unfiltered in place. Everything else, and every file
+/// inflated in one pass under zlib's rules, rows unfiltered in place. Everything else, and every file
 /// the fast path is not sure of, goes through libpng: every colour type, 1–16 bit, tRNS and
 /// Adam7. Either way the header is checked against the limits before the pixel buffer exists.
 public enum PNGDecoder {

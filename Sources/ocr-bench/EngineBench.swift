@@ -25,6 +25,12 @@ struct EngineBench: ParsableCommand {
     @Option(help: "Optional {inputs, logits} file: report the largest logit difference before timing.")
     var check: String?
 
+    @Option(help: "Pause this many microseconds before each batch-1 run, as a service idles between requests.")
+    var pauseUs = 0
+
+    @Flag(help: "Pause by spinning instead of sleeping (the core stays busy between runs).")
+    var spin = false
+
     @Flag(help: "Run every convolution on the direct and GEMM kernels, none as Winograd (for comparison).")
     var noWinograd = false
 
@@ -61,7 +67,17 @@ struct EngineBench: ParsableCommand {
         }
 
         for _ in 0 ..< 50 { _ = try timeOnce(1) }
-        var single = try (0 ..< iterations).map { _ in try timeOnce(1) }
+        var single = try (0 ..< iterations).map { _ in
+            // A request finds the core idle since the previous one: the weights have left its
+            // caches and, on a virtual machine, the vCPU may have been handed to another guest.
+            if pauseUs > 0 && spin {
+                let end = clock.now + .microseconds(pauseUs)
+                while clock.now < end {}
+            } else if pauseUs > 0 {
+                usleep(UInt32(pauseUs))
+            }
+            return try timeOnce(1)
+        }
         single.sort()
         for _ in 0 ..< 3 { _ = try timeOnce(batch) }
         var batched = try (0 ..< batches).map { _ in try timeOnce(batch) }

@@ -107,6 +107,14 @@ engine_us="$(timeout 300 "$BENCH" engine --model Models/glyphnet.json --iteratio
 echo "ocr-bench engine (same model, one thread): batch-1 median ${engine_us} us"
 awk -v e="$engine_us" '$2 ~ /^inference_median_ms=/ {split($2, v, "="); printf "  %s: in-service inference median %.1f us = %.2fx the engine (target <= 1.3)\n", $1, v[2] * 1000, v[2] * 1000 / e}' \
     "$WORK/client.txt"
+# The same runs with the core left idle for 300 us before each (about a sequential client's gap
+# between requests), sleeping and then spinning: what idleness alone costs the engine.
+for how in "" --spin; do
+    idle_us="$(timeout 300 "$BENCH" engine --model Models/glyphnet.json --iterations 2000 --batches 5 \
+        --pause-us 300 $how | awk -F= '$1 == "batch1_median_us" {print $2}')"
+    awk -v e="$engine_us" -v i="$idle_us" -v how="${how:-sleeping}" \
+        'BEGIN { printf "ocr-bench engine after 300 us %s: batch-1 median %s us = %.2fx\n", how == "--spin" ? "spinning" : how, i, i / e }'
+done
 echo
 
 # wrk: requests/s and latency percentiles, alternating the builds at each point.

@@ -36,7 +36,13 @@ SYMBOLS = {"omniglot": 6000, "short_kanji": 2000, "kanji.rdp100": 2000}
 GENERATED = 16000            # generated scribble candidates (scribbles.py)
 # Share of the scribble class's draws per source; inside a source, categories are even.
 SOURCE_WEIGHTS = {"strokes": 0.28, "canvas": 0.17, "bitmaps": 0.2, "symbols": 0.12, "generated": 0.13,
-                  "square": 0.1, "pieces": 0.12}
+                  "square": 0.1, "pieces": 0.12, "faces": 0.06}
+# With `pieces`, drawings of heads and round things with features (strokes and their canvas
+# PNGs) form a source of their own, "faces", drawn about three times as often as an average
+# category: the first pieces model, with less of every human source, read a skull as a smiley.
+FACES = {"The Mona Lisa", "alarm clock", "baseball", "bear", "cat", "clock", "dog", "donut", "frog", "lion",
+         "monkey", "mouse", "owl", "panda", "pig", "pizza", "raccoon", "snowman", "soccer ball", "sun",
+         "teddy-bear"}
 # A human negative goes when the screening models give a digit this much probability;
 # a generated one at the lower bar (it has no human meaning to keep).
 HUMAN_DIGIT_BAR = 0.9
@@ -153,6 +159,12 @@ def unseen_splits(neg: dict, seed: int, quick: bool = False) -> dict:
     return out
 
 
+def face_groups(groups: list) -> list:
+    """`groups` with every stroke drawing of a FACES category, and its canvas PNG, moved to the
+    "faces" source; bitmaps and symbols stay where they are."""
+    return [("faces", c) if s in ("strokes", "canvas") and c in FACES else (s, c) for s, c in groups]
+
+
 def screen(glyphs: np.ndarray, digit_prob, bar: float) -> np.ndarray:
     """Boolean mask of the glyphs to keep: the screening models' top digit probability below `bar`."""
     return digit_prob(glyphs) < bar if len(glyphs) else np.zeros(0, bool)
@@ -192,6 +204,8 @@ def build(mnist: str, quickdraw: str, negatives: str, seed: int, digit_prob_of, 
         if not k:
             dropped[f"{g[0]}/{g[1]}"] = dropped.get(f"{g[0]}/{g[1]}", 0) + 1
     scribble_x = np.concatenate([neg_x[keep], square, gen_keep, joined, fragments])
+    if pieces:
+        neg_groups = face_groups(neg_groups)
     scribble_groups = ([g for g, k in zip(neg_groups, keep) if k] + [("square", "square")] * len(square)
                        + [("generated", "generated")] * len(gen_keep)
                        + [("pieces", "joined")] * len(joined) + [("pieces", "fragment")] * len(fragments))

@@ -352,3 +352,15 @@ def test_torch_twin_matches_the_committed_parity_fixture():
         got, valid = preprocess_batch(torch.from_numpy(img))
         want = np.asarray(case["expected"], np.float32).reshape(28, 28)
         assert bool(valid[0]) and np.abs(got[0].numpy() - want).max() < 1e-5, case["description"]
+
+
+def test_face_groups_move_only_stroke_drawings_of_faces():
+    from training.batches import GroupedPool
+    from training.data import SOURCE_WEIGHTS, face_groups
+    groups = [("strokes", "cat"), ("canvas", "cat"), ("bitmaps", "cat"), ("strokes", "car"), ("symbols", "omniglot")]
+    moved = face_groups(groups)
+    assert moved == [("faces", "cat"), ("faces", "cat"), ("bitmaps", "cat"), ("strokes", "car"), ("symbols", "omniglot")]
+    pool = GroupedPool(np.zeros((5, 28, 28), np.float32), moved, SOURCE_WEIGHTS)
+    faces = sum(p for k, p in zip(pool.keys, pool.group_p) if k[0] == "faces")
+    total = sum(SOURCE_WEIGHTS[s] for s in ("faces", "bitmaps", "strokes", "symbols"))
+    assert faces == pytest.approx(SOURCE_WEIGHTS["faces"] / total)

@@ -4,7 +4,7 @@
 #   2. kubernetes-validate --strict on deploy/kubernetes/*.yaml for Kubernetes 1.28 and 1.37 (schemas ship with
 #      the package; KUBE_VERSIONS overrides the list),
 #   3. cross-file agreement (port, user, config keys, drain timing, selectors): deploy/check_manifests.py,
-#   4. shellcheck on the deploy scripts, when shellcheck is installed.
+#   4. shellcheck on the deploy and benchmark scripts, when shellcheck is installed.
 # Installs the pinned tools from deploy/requirements.txt with pip if they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +34,7 @@ for version in ${KUBE_VERSIONS:-1.28 1.37}; do
 done
 step "manifests agree with the Dockerfile and config.yaml" python3 deploy/check_manifests.py
 if command -v shellcheck >/dev/null; then
-    step "shellcheck deploy/*.sh" shellcheck -x deploy/*.sh
+    step "shellcheck deploy/*.sh bench/" shellcheck -x deploy/*.sh bench/lib.sh bench/*/*.sh
 else
     echo "SKIP  shellcheck not installed (apt-get install shellcheck)"
 fi

@@ -19,27 +19,19 @@
 # (one process per core, one onnxruntime thread each); access logs off on both.
 set -euo pipefail
 
-cd "$(dirname "$0")/../.."
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/../lib.sh"
 DURATION="${1:-10}"
 SWIFT_PORT="${E2E_SWIFT_PORT:-18090}"
 PY_PORT="${E2E_PY_PORT:-18091}"
 CONNECTIONS=(1 8 64)
-WORK="$(mktemp -d)"
-cleanup() {
-    [[ -n "${SWIFT_PID:-}" ]] && kill "$SWIFT_PID" 2>/dev/null || true
-    [[ -n "${PY_PID:-}" ]] && kill "$PY_PID" 2>/dev/null || true
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
 
 SUFFIX=
 if [[ "${2:-}" == portable ]]; then
     export OCR_KERNELS=portable
     SUFFIX=-portable
 fi
-nice -n 10 swift build -c release --product ocr-server >/dev/null
-BIN="$(swift build -c release --show-bin-path)/ocr-server"
+BIN="$(release_bin ocr-server)"
 echo "build: swift build -c release (kernels: ${OCR_KERNELS:-chosen from the CPU at start-up})"
 
 PNG="$WORK/canvas.png"
@@ -47,10 +39,10 @@ python3 bench/e2e/make_canvas_png.py "$PNG" 3
 
 OCR_LOG_LEVEL=warning "$BIN" --config config.yaml --port "$SWIFT_PORT" \
     --set inference.workers=2 >"$WORK/swift.log" 2>&1 &
-SWIFT_PID=$!
+track
 python3 -m uvicorn python_service:app --app-dir bench/e2e --host 127.0.0.1 --port "$PY_PORT" \
     --workers 2 --no-access-log --log-level warning >"$WORK/python.log" 2>&1 &
-PY_PID=$!
+track
 
 ready=0
 for _ in $(seq 1 300); do

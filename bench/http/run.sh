@@ -9,60 +9,27 @@
 # Needs: wrk, nginx, a release build (built here if missing).
 set -euo pipefail
 
-cd "$(dirname "$0")/../.."
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/../lib.sh"
 DURATION="${1:-10}"
 ROUNDS="${2:-3}"
 OCR_PORT_BENCH="${OCR_BENCH_PORT:-18080}"
 NGINX_PORT="${NGINX_BENCH_PORT:-18081}"
-WORK="$(mktemp -d)"
-cleanup() {
-    [[ -n "${OCR_PID:-}" ]] && kill "$OCR_PID" 2>/dev/null || true
-    [[ -n "${NGINX_PID:-}" ]] && kill "$NGINX_PID" 2>/dev/null || true
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-nice -n 10 swift build -c release --product ocr-server >/dev/null
-BIN="$(swift build -c release --show-bin-path)/ocr-server"
+BIN="$(release_bin ocr-server)"
 
 # The same small file for both servers.
-mkdir -p "$WORK/public" "$WORK/nginx/logs"
+mkdir -p "$WORK/public"
 head -c 2048 /dev/zero | tr '\0' 'g' > "$WORK/public/small.txt"
 cp Public/index.html "$WORK/public/index.html"
 
 # Access logs off on both sides: the comparison is about the HTTP engine.
-cat > "$WORK/nginx/nginx.conf" <<CONF
-worker_processes auto;
-error_log $WORK/nginx/logs/error.log warn;
-pid $WORK/nginx/nginx.pid;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    types { text/plain txt; text/html html; }
-    client_body_temp_path $WORK/nginx/body;
-    proxy_temp_path $WORK/nginx/proxy;
-    fastcgi_temp_path $WORK/nginx/fastcgi;
-    uwsgi_temp_path $WORK/nginx/uwsgi;
-    scgi_temp_path $WORK/nginx/scgi;
-    server {
-        listen 127.0.0.1:$NGINX_PORT;
-        root $WORK/public;
-        location = /healthz {
-            default_type application/json;
-            return 200 '{"status":"ok"}';
-        }
-    }
-}
-CONF
+nginx_conf "$NGINX_PORT" auto 1024 \
+    'sendfile on; tcp_nopush on; types { text/plain txt; text/html html; }' "root $WORK/public;"
 
 nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' &
-NGINX_PID=$!
+track
 OCR_LOG_LEVEL=warning "$BIN" --config config.yaml --port "$OCR_PORT_BENCH" --public-dir "$WORK/public" &
-OCR_PID=$!
+track
 
 for _ in $(seq 1 50); do
     if curl -fs "http://127.0.0.1:$OCR_PORT_BENCH/healthz" >/dev/null 2>&1 \

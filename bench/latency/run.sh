@@ -13,63 +13,32 @@
 # Needs: nginx and wrk (Debian packages; installed with apt-get when missing), python3.
 set -euo pipefail
 
-cd "$(dirname "$0")/../.."
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/../lib.sh"
 REQUESTS="${1:-2000}"
 WRK_SECONDS="${2:-5}"
 SERVICE_PORT="${LATENCY_SERVICE_PORT:-18100}"
 BASELINE_PORT="${LATENCY_BASELINE_PORT:-18101}"
 NGINX_PORT="${LATENCY_NGINX_PORT:-18102}"
 export OCR_LOG_LEVEL="${OCR_LOG_LEVEL:-warning}"
-WORK="$(mktemp -d)"
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
 
 for tool in nginx wrk; do
     if ! command -v "$tool" >/dev/null; then apt-get install -y "$tool" >/dev/null; fi
 done
 
-nice -n 10 swift build -c release --product ocr-server >/dev/null
-nice -n 10 swift build -c release --product ocr-bench >/dev/null
-BIN="$(swift build -c release --show-bin-path)/ocr-server"
-BENCH="$(swift build -c release --show-bin-path)/ocr-bench"
+BIN="$(release_bin ocr-server)"
+BENCH="$(release_bin ocr-bench)"
 
-mkdir -p "$WORK/nginx"
-cat > "$WORK/nginx/nginx.conf" <<CONF
-worker_processes 1;
-error_log $WORK/nginx/error.log warn;
-pid $WORK/nginx/nginx.pid;
-events { worker_connections 256; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    client_body_temp_path $WORK/nginx/body;
-    proxy_temp_path $WORK/nginx/proxy;
-    fastcgi_temp_path $WORK/nginx/fastcgi;
-    uwsgi_temp_path $WORK/nginx/uwsgi;
-    scgi_temp_path $WORK/nginx/scgi;
-    server {
-        listen 127.0.0.1:$NGINX_PORT;
-        location = /healthz {
-            default_type application/json;
-            return 200 '{"status":"ok"}';
-        }
-    }
-}
-CONF
+nginx_conf "$NGINX_PORT" 1 256
 nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' &
-PIDS+=($!)
+track
 
 # The documented defaults (config.yaml's values) but for the address, in a file of its own so
 # that a baseline build that predates a newer key of config.yaml starts too.
 printf 'server: {host: 127.0.0.1}\n' > "$WORK/service.yaml"
 start_service() {  # binary port log
     "$1" --config "$WORK/service.yaml" --port "$2" >"$3" 2>&1 &
-    PIDS+=($!)
+    track
 }
 start_service "$BIN" "$SERVICE_PORT" "$WORK/service.log"
 SERVICES=(--service "ocr-server=$SERVICE_PORT")

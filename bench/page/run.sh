@@ -9,21 +9,13 @@
 # taskset, a release build (built here if missing).
 set -euo pipefail
 
-cd "$(dirname "$0")/../.."
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/../lib.sh"
 REQUESTS="${1:-300}"
 SEED="${2:-1}"
 # A free port unless one is given: other benchmarks may be listening on this machine.
 PORT="${OCR_BENCH_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
-WORK="$(mktemp -d)"
-cleanup() {
-    [[ -n "${OCR_PID:-}" ]] && kill "$OCR_PID" 2>/dev/null || true
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-nice -n 10 swift build -c release --product ocr-server >/dev/null
-BIN="$(swift build -c release --show-bin-path)/ocr-server"
+BIN="$(release_bin ocr-server)"
 
 python3 -m training.pages scan --out "$WORK/scan.png" --seed "$SEED" > "$WORK/scan.txt"
 
@@ -31,6 +23,7 @@ CLIENT_CPU=0
 [[ "$(nproc)" -gt 1 ]] && CLIENT_CPU=1
 taskset -c 0 "$BIN" --port "$PORT" --log-level warning --set inference.workers=1 &
 OCR_PID=$!
+track
 for _ in $(seq 1 100); do
     "$BIN" healthcheck --port "$PORT" && break
     sleep 0.1

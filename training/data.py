@@ -5,7 +5,8 @@ Known classes come from MNIST (digits) and Quick, Draw! bitmaps (star, smiley). 
 such input reaches the service (rendering.py): stroke drawings through the rasteriser,
 bitmaps as uploaded canvas PNGs. With `pieces`, an experiment not in the shipped recipe
 (REPORT.md, "What I would do next"), pieces of touching MNIST digits cut as the page reader
-cuts them (pieces.py) add wrong cuts to scribble and right ones to their digit. Negatives
+cuts them (pieces.py) add wrong cuts to scribble and right ones to their digit, 1s get
+flags (flags.py) and drawings of faces a source of their own. Negatives
 a short digit model reads confidently as a digit are dropped (a `line` really is a 1). Held-out splits for choosing anything:
 MNIST and doodle validation images carved from the training files, and the unseen
 categories, which no training image comes from.
@@ -23,6 +24,7 @@ from . import SCRIBBLE, SMILEY, STAR
 from .batches import GroupedPool
 from .common import preprocess_set
 from .datasets import load_all
+from .flags import flagged_ones
 from .pieces import make_pieces
 from .negatives import (UNSEEN_BITMAPS, UNSEEN_SHARE, categories, read_bitmaps, read_ndjson_drawings,
                         read_stroke3, split_categories)
@@ -189,6 +191,9 @@ def build(mnist: str, quickdraw: str, negatives: str, seed: int, digit_prob_of, 
     fragments = made["fragment"][screen(made["fragment"], judge.digit, HUMAN_DIGIT_BAR)]
     cut_x, cut_y = made["cut"]
     digits = [np.concatenate([digits[d], cut_x[cut_y == d]]) for d in range(10)]
+    # And 1s written with a flag (flags.py), which the first pieces model read as 7s.
+    flagged = preprocess_set(flagged_ones(raw.train_x, raw.train_y, seed, quick)) if pieces else empty
+    digits[1] = np.concatenate([digits[1], flagged])
 
     neg = load_negatives(negatives, seed)
     neg_x, neg_groups = negative_glyphs(neg, seed, quick)
@@ -229,6 +234,7 @@ def build(mnist: str, quickdraw: str, negatives: str, seed: int, digit_prob_of, 
         "negatives_dropped_by_category": dict(sorted(dropped.items(), key=lambda kv: -kv[1])),
         "pieces_joined": int(len(joined)), "pieces_fragments_kept": int(len(fragments)),
         "pieces_fragments": int(len(made["fragment"])), "pieces_cut_digits": int(len(cut_y)),
+        "flagged_ones": int(len(flagged)),
         "square_train": int(len(square)), "generated_kept": int(len(gen_keep)), "generated_candidates": int(len(cands)),
         "stroke_categories_train": len(neg["strokes_train"]), "stroke_categories_unseen": sorted(neg["strokes_unseen"]),
         "bitmap_categories_train": sorted(neg["bitmaps_train"]), "bitmap_categories_unseen": sorted(neg["bitmaps_unseen"]),

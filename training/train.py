@@ -61,7 +61,8 @@ def parse_args(argv=None):
                    help="smoke run: small subsets, one short epoch; write it outside Models/")
     p.add_argument("--pieces", action="store_true",
                    help="experiment, not the shipped recipe: also train on pieces of touching digits "
-                        "(pieces.py; REPORT.md, 'What I would do next'); use its own --runs folder")
+                        "(pieces.py), 1s with a flag (flags.py) and more faces among the negatives "
+                        "(REPORT.md, 'What I would do next'); use its own --runs folder")
     return p.parse_args(argv)
 
 

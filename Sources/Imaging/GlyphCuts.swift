@@ -224,6 +224,19 @@ public enum GlyphCuts {
         return path
     }
 
+    /// How many strokes of `region` the cut `path` (as `cutPath` gives it) goes through: the
+    /// runs of the region's ink, top to bottom, in the pixels just right of the cut.
+    public static func strokesCrossed(_ region: Segmentation.Region, path: [Int], of map: Segmentation.ComponentMap) -> Int {
+        var runs = 0, inside = false
+        for (row, x) in path.enumerated() {
+            let y = region.box.minY + row
+            let ink = x >= 0 && x < map.width && region.members.contains(map.labels[y * map.width + x])
+            if ink && !inside { runs += 1 }
+            inside = ink
+        }
+        return runs
+    }
+
     /// Columns `columns` (image coordinates) of `region` as a glyph on its own, like
     /// `Segmentation.isolate`: the region's ink in those columns, everything else `fill`, a
     /// one-pixel frame of `fill`, cut to the rows and columns that hold ink. Also returns that

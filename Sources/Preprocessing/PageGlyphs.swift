@@ -17,6 +17,9 @@ public struct SlotCandidates: Sendable {
     public var lineHeight: Double
     public var boundaryCount: Int
     public var pieces: [Piece]
+    /// For each boundary, how many strokes its cut goes through (`GlyphCuts.strokesCrossed`);
+    /// empty while the slot is uncut.
+    public var strokesCrossed: [Int] = []
 
     public var whole: Piece? { pieces.first { $0.from == 0 && $0.to == boundaryCount - 1 } }
 }
@@ -178,5 +181,6 @@ private func cut(
     var result = slot
     result.boundaryCount = boundaries.count
     result.pieces = pieces
+    result.strokesCrossed = paths.map { GlyphCuts.strokesCrossed(region, path: $0, of: ink.map) }
     return result
 }

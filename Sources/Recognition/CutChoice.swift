@@ -5,8 +5,9 @@ import Foundation
 /// joint confidence (the product of what each piece reads as: `RecognizedGlyph.answer`, so a
 /// piece the rejection rule refuses scores low).
 ///
-/// Two priors weigh in. Each cut costs a factor `cutPrior`: without it, a sloppy digit read at
-/// 0.6 would lose to two slivers read at 0.9 each, and readings would fall apart into "1"s. And
+/// Three priors weigh in. Each cut costs a factor `cutPrior`: without it, a sloppy digit read at
+/// 0.6 would lose to two slivers read at 0.9 each, and readings would fall apart into "1"s.
+/// Each stroke past the first that a cut goes through costs `strokePrior` more. And
 /// a piece wider than `plausibleWidth` line heights is discounted by how far it goes past (a
 /// factor e per `widthScale`): the network reads four touching digits as a star with 0.9
 /// confidence, but no handwritten digit is two and a half times as wide as its line is tall. A
@@ -15,6 +16,12 @@ import Foundation
 /// than either of them alone.
 public enum CutChoice {
     public static let cutPrior = 0.4
+    /// And a factor for every stroke past the first that a cut goes through
+    /// (`SlotCandidates.strokesCrossed`): the seam of two touching digits usually crosses one
+    /// stroke, a cut through one wide digit (a 3's three arcs, a 7's bar and stem) several, and
+    /// both halves of a wide digit often read as digits. 0.7 read 0.5 to 2.5 points more
+    /// separated pages exactly, touching pages' characters no worse (docs/segmentation.md).
+    public static let strokePrior = 0.7
     public static let plausibleWidth = 1.1
     /// The same for a piece cut out of a region (not the region whole): a piece of touching
     /// ink this wide most likely still holds two digits.
@@ -53,19 +60,23 @@ public enum CutChoice {
     }
 
     /// Indices into `pieces` of the best path from boundary 0 to `boundaryCount - 1`, left to
-    /// right; empty when no path exists. Dynamic programming over the boundaries: a boundary's
-    /// best score is the best over the pieces ending there.
-    public static func best(boundaryCount: Int, pieces: [Scored], cutPrior: Double = cutPrior) -> [Int] {
+    /// right; empty when no path exists. `strokesCrossed[b]` is how many strokes the cut at
+    /// boundary `b` goes through (none given: each counts as one). Dynamic programming over
+    /// the boundaries: a boundary's best score is the best over the pieces ending there.
+    public static func best(boundaryCount: Int, pieces: [Scored], cutPrior: Double = cutPrior,
+                            strokesCrossed: [Int] = []) -> [Int] {
         guard boundaryCount >= 2 else { return [] }
         var score = [Double](repeating: -.infinity, count: boundaryCount)
         var via = [Int?](repeating: nil, count: boundaryCount)
         score[0] = 0
         let logPrior = cutPrior > 0 ? log(cutPrior) : -.infinity
+        let logStroke = log(strokePrior)
         // Pieces in order of their end: every piece's start is settled before it is used.
         for index in pieces.indices.sorted(by: { (pieces[$0].to, pieces[$0].from) < (pieces[$1].to, pieces[$1].from) }) {
             let piece = pieces[index]
             guard piece.from < piece.to, piece.to < boundaryCount, score[piece.from] > -.infinity else { continue }
-            let cost = piece.from == 0 ? 0 : logPrior
+            let strokes = strokesCrossed.indices.contains(piece.from) ? strokesCrossed[piece.from] : 1
+            let cost = piece.from == 0 ? 0 : logPrior + Double(max(0, strokes - 1)) * logStroke
             let candidate = score[piece.from] + log(max(piece.confidence, 1e-12)) + cost
                 + logWidthPrior(piece.width, plausible: piece.from == 0 && piece.to == boundaryCount - 1 ? plausibleWidth : plausiblePieceWidth)
             if candidate > score[piece.to] {

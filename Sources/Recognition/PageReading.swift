@@ -138,7 +138,8 @@ extension Recognizer {
                         return CutChoice.Scored(from: piece.from, to: piece.to, confidence: Double(confidence),
                                                 width: piece.glyph.box.width / max(slot.lineHeight, 1e-9))
                     }
-                    let path = CutChoice.best(boundaryCount: slot.boundaryCount, pieces: scored)
+                    let path = CutChoice.best(boundaryCount: slot.boundaryCount, pieces: scored,
+                                              strokesCrossed: slot.strokesCrossed)
                     for index in path {
                         var glyph = own[index]
                         glyph.cut = path.count > 1

@@ -41,6 +41,24 @@ import Testing
         #expect(GlyphCuts.isolate(pair, columns: 50..<60, of: map, from: image, fill: 0) == nil)
     }
 
+    @Test func aCutCountsTheStrokesItGoesThrough() throws {
+        // An "E": a stem and three bars; a cut down the bars goes through three strokes.
+        var image = GreyImage(width: 40, height: 40)
+        for y in 5..<35 { for x in 5..<9 { image[x, y] = 1 } }
+        for top in [5, 18, 31] { for y in top..<(top + 4) { for x in 9..<30 { image[x, y] = 1 } } }
+        let map = Segmentation.components(of: image)
+        let e = try #require(PageSegmentation.regions(of: map).first?.first?.first)
+        let rows = e.box.height
+        #expect(GlyphCuts.strokesCrossed(e, path: [Int](repeating: 20, count: rows), of: map) == 3)
+        #expect(GlyphCuts.strokesCrossed(e, path: [Int](repeating: 6, count: rows), of: map) == 1)
+        #expect(GlyphCuts.strokesCrossed(e, path: [Int](repeating: 35, count: rows), of: map) == 0)
+        // The seam of the touching pair goes through its bridge alone.
+        let pairMap = Segmentation.components(of: touchingPair())
+        let pair = try #require(PageSegmentation.regions(of: pairMap).first?.first?.first)
+        let seam = GlyphCuts.cutPath(pair, near: 27, reach: 4, of: pairMap)
+        #expect(GlyphCuts.strokesCrossed(pair, path: seam, of: pairMap) == 1)
+    }
+
     /// Two bands leaning right (a quarter column per row), 2 px of paper between them except a
     /// bridge at rows 18..<21: touching slanted digits, whose valley no vertical cut follows.
     func slantedPair() -> GreyImage {

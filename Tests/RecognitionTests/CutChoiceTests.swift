@@ -41,6 +41,15 @@ import Preprocessing
         #expect(CutChoice.best(boundaryCount: 3, pieces: pieces, cutPrior: 1) == [1, 2])
     }
 
+    @Test func aCutThroughSeveralStrokesCostsMore() {
+        // Two halves read surely beat an unsure whole across a clean seam, not across a cut
+        // that goes through three strokes (a wide 3 cut down its middle).
+        let pieces = [S(from: 0, to: 2, confidence: 0.35), S(from: 0, to: 1, confidence: 0.95), S(from: 1, to: 2, confidence: 0.95)]
+        #expect(CutChoice.best(boundaryCount: 3, pieces: pieces, strokesCrossed: [0, 1, 0]) == [1, 2])
+        #expect(CutChoice.best(boundaryCount: 3, pieces: pieces) == [1, 2])
+        #expect(CutChoice.best(boundaryCount: 3, pieces: pieces, strokesCrossed: [0, 3, 0]) == [0])
+    }
+
     @Test func threeDigitsAndGapsInThePieces() {
         // 0 | 1 | 2 | 3 with piece (1, 2) missing (too little ink): the path must go round it.
         let pieces = [

@@ -103,6 +103,18 @@ import Testing
         }
     }
 
+    @Test func aStarAmongNumbersStaysAStar() async throws {
+        // Nothing but digits is cut out of a slot; a star drawn between two numbers must not
+        // come out as digits read from its points.
+        let star: [[[Double]]] = [[[140, 20], [60, 260], [260, 110], [20, 110], [220, 260], [140, 20]]]
+        let png = try Self.page([[(API.one, 20), (API.zero, 45), (star, 170), (API.seven, 320)]], width: 400)
+        try await API.withServer { port in
+            let response = try await Self.post(port, "?mode=page", png: png)
+            #expect(response.status == 200)
+            #expect(response.json["text"] as? String == "10 ★ 7", "\(response.text)")
+        }
+    }
+
     @Test func oneGlyphInAutoIsTheSingleAnswer() async throws {
         let png = try API.png(API.seven)
         try await API.withServer { port in

@@ -72,7 +72,7 @@ extension Recognizer {
     /// pages' characters 0 to 0.04 points lower at 0.98, 0.3 to 0.5 lower without the bar).
     public static let sureNonDigit: Float = 0.98
 
-    /// The discount on slot `width` line heights wide, read whole as `whole`, when it reads
+    /// The discount on a slot `width` line heights wide, read whole as `whole`, when it reads
     /// as a star, smiley or scribble.
     static func nonDigitPrior(width: Double, whole: RecognizedGlyph, alone: Bool) -> Float {
         alone || (width < cutWidth && whole.answer.confidence >= sureNonDigit)

@@ -17,11 +17,14 @@ public struct SlotCandidates: Sendable {
     public var lineHeight: Double
     public var boundaryCount: Int
     public var pieces: [Piece]
-    /// For each boundary, how many strokes its cut goes through (`GlyphCuts.strokesCrossed`);
-    /// empty while the slot is uncut.
+    /// For each boundary, how many strokes its cut goes through (`GlyphCuts.strokesCrossed`;
+    /// 0 for the two ends, which are no cut); empty while the slot is uncut.
     public var strokesCrossed: [Int] = []
 
     public var whole: Piece? { pieces.first { $0.from == 0 && $0.to == boundaryCount - 1 } }
+
+    /// `length` (in the input's units) in heights of the slot's line.
+    public func inLineHeights(_ length: Double) -> Double { length / max(lineHeight, 1e-9) }
 }
 
 /// Every slot of a page, ready for the network: lines top to bottom, numbers left to right.
@@ -181,6 +184,7 @@ private func cut(
     var result = slot
     result.boundaryCount = boundaries.count
     result.pieces = pieces
-    result.strokesCrossed = paths.map { GlyphCuts.strokesCrossed(region, path: $0, of: ink.map) }
+    result.strokesCrossed = [0]
+        + paths.dropFirst().dropLast().map { GlyphCuts.strokesCrossed(region, path: $0, of: ink.map) } + [0]
     return result
 }

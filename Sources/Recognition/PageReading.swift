@@ -110,7 +110,7 @@ extension Recognizer {
         for (index, slot) in uncut.enumerated() where page.canCut(index, slot) {
             // In auto, a lone drawing is cut only when it is clearly wider than tall.
             if alone && slot.box.width < Self.autoCutAspect * slot.box.height { continue }
-            let width = slot.box.width / max(slot.lineHeight, 1e-9)
+            let width = slot.inLineHeights(slot.box.width)
             if Self.worthCutting(width: width, whole: wholes[index]) { toCut.insert(index) }
         }
         if !toCut.isEmpty {
@@ -140,7 +140,7 @@ extension Recognizer {
                     let own = Array(classified[offset..<(offset + slot.pieces.count)])
                     offset += slot.pieces.count
                     let last = slot.boundaryCount - 1
-                    let wholeWidth = slot.box.width / max(slot.lineHeight, 1e-9)
+                    let wholeWidth = slot.inLineHeights(slot.box.width)
                     let scored = zip(slot.pieces, own).map { piece, glyph in
                         // Ink that touches is handwriting of digits: a piece cut out of it counts
                         // only as sure as it is a digit, so a sliver read as a scribble sinks its
@@ -151,7 +151,7 @@ extension Recognizer {
                                 * Self.nonDigitPrior(width: wholeWidth, whole: glyph, alone: alone))
                             : glyph.digitConfidence
                         return CutChoice.Scored(from: piece.from, to: piece.to, confidence: Double(confidence),
-                                                width: piece.glyph.box.width / max(slot.lineHeight, 1e-9))
+                                                width: slot.inLineHeights(piece.glyph.box.width))
                     }
                     let path = CutChoice.best(boundaryCount: slot.boundaryCount, pieces: scored,
                                               strokesCrossed: slot.strokesCrossed)

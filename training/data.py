@@ -40,8 +40,9 @@ GENERATED = 16000            # generated scribble candidates (scribbles.py)
 SOURCE_WEIGHTS = {"strokes": 0.28, "canvas": 0.17, "bitmaps": 0.2, "symbols": 0.12, "generated": 0.13,
                   "square": 0.1, "pieces": 0.12, "faces": 0.06}
 # With `pieces`, drawings of heads and round things with features (strokes and their canvas
-# PNGs) form a source of their own, "faces", drawn about three times as often as an average
-# category: the first pieces model, with less of every human source, read a skull as a smiley.
+# PNGs) form a source of their own, "faces": with seed 1, 15 of these are training categories,
+# each then drawn twice as often as another stroke category (0.06 over 15 against 0.45 over
+# 238). The first pieces model, with less of every human source, read a skull as a smiley.
 FACES = {"The Mona Lisa", "alarm clock", "baseball", "bear", "cat", "clock", "dog", "donut", "frog", "lion",
          "monkey", "mouse", "owl", "panda", "pig", "pizza", "raccoon", "snowman", "soccer ball", "sun",
          "teddy-bear"}
@@ -191,7 +192,8 @@ def build(mnist: str, quickdraw: str, negatives: str, seed: int, digit_prob_of, 
     fragments = made["fragment"][screen(made["fragment"], judge.digit, HUMAN_DIGIT_BAR)]
     cut_x, cut_y = made["cut"]
     digits = [np.concatenate([digits[d], cut_x[cut_y == d]]) for d in range(10)]
-    # And 1s written with a flag (flags.py), which the first pieces model read as 7s.
+    # And 1s written with a flag (flags.py): the shipped model reads 3 of the 15 flagged "1"
+    # templates as 7, the second pieces model 5.
     flagged = preprocess_set(flagged_ones(raw.train_x, raw.train_y, seed, quick)) if pieces else empty
     digits[1] = np.concatenate([digits[1], flagged])
 

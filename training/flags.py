@@ -1,9 +1,9 @@
 """1s written with a flag: an MNIST training 1 with a short stroke added from its top, down and
-to the left, as many hands write it (and as the drawing page's users do).
+to the left, as many hands write it.
 
-MNIST's 1s are nearly all bare strokes, so a network trained on them reads a flagged 1 as the
-digit it most resembles, a 7 (a 7's bar runs right from its top-left corner and its stem
-comes down from the bar's right end; a flag hangs down-left from the top of an upright stem).
+MNIST's 1s are mostly bare strokes, and the shipped model reads 3 of the 15 flagged "1"
+templates of canvas.py as 7 (a 7's bar runs right from its top-left corner and its stem comes
+down from the bar's right end; a flag hangs down-left from the top of an upright stem).
 The flag is drawn with the 1's own stroke width and grey level, so it looks written by the
 same pen.
 """

@@ -7,6 +7,7 @@ import os
 import numpy as np
 import torch
 
+from . import CLASSES
 from .datasets import RawData, load_all
 from .preprocess_torch import preprocess_batch
 
@@ -27,12 +28,13 @@ def preprocess_set(images: np.ndarray, chunk: int = 2048) -> np.ndarray:
 
 @torch.no_grad()
 def predict(model: torch.nn.Module, x: np.ndarray, mean: float, std: float, chunk: int = 1024) -> np.ndarray:
-    """Logits (N,13) for preprocessed (N,28,28) inputs, in eval mode."""
+    """Class logits (N,13) for preprocessed (N,28,28) inputs, in eval mode (a model with the
+    extent head, extent.py, has its three outputs after these; they are dropped)."""
     model.eval()
     out = []
     for i in range(0, len(x), chunk):
         t = (torch.from_numpy(x[i:i + chunk]).float().unsqueeze(1) - mean) / std
-        out.append(model(t).numpy())
+        out.append(model(t)[:, :len(CLASSES)].numpy())
     return np.concatenate(out) if out else np.zeros((0, 13), np.float32)
 
 

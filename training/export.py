@@ -74,8 +74,9 @@ def model_version(meta: dict, weights_path: str) -> str:
 
 
 def write_model(model: GlyphNet, mean: float, std: float, meta: dict, out: str, metrics: dict | None = None,
-                rejection: dict | None = None) -> dict:
-    """Write the weights and the manifest; `rejection` is the calibrated rule (rejection.py)."""
+                rejection: dict | None = None, page_head: dict | None = None) -> dict:
+    """Write the weights and the manifest; `rejection` is the calibrated rule (rejection.py),
+    `page_head` the labels of the outputs after the classes' (page_head.py)."""
     os.makedirs(out, exist_ok=True)
     weights = os.path.join(out, f"{NAME}.safetensors")
     write_safetensors(model.named_state(), weights, {"format": "pt"})
@@ -94,6 +95,8 @@ def write_model(model: GlyphNet, mean: float, std: float, meta: dict, out: str, 
     }
     if rejection:
         manifest["rejection"] = rejection
+    if page_head:
+        manifest["page_head"] = page_head
     with open(os.path.join(out, f"{NAME}.json"), "w") as f:
         json.dump(manifest, f, indent=2, allow_nan=False)  # the service reads strict JSON
         f.write("\n")

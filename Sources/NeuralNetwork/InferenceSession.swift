@@ -53,9 +53,10 @@ public final class InferenceSession {
 
     /// Classifies `count` glyphs. `inputs` holds them one after another, each
     /// `model.inputSize` floats in `[channel][y][x]` order (already normalized);
-    /// `logits` receives `count × classes` floats, glyph-major.
+    /// `logits` receives `count × model.outputCount` floats, glyph-major (a glyph's class
+    /// logits, then its page head's if the model has one).
     public func run(inputs: UnsafeBufferPointer<Float>, count: Int, logits: UnsafeMutableBufferPointer<Float>) throws(InferenceError) {
-        let inputSize = model.inputSize, classes = model.classes.count
+        let inputSize = model.inputSize, classes = model.outputCount
         guard count <= maxBatch else { throw .batchTooLarge(count: count, maxBatch: maxBatch) }
         guard inputs.count == count * inputSize else { throw .inputSize(expected: count * inputSize, actual: inputs.count) }
         guard logits.count == count * classes else { throw .outputSize(expected: count * classes, actual: logits.count) }
@@ -75,7 +76,7 @@ public final class InferenceSession {
     static let sliceSize = 8
 
     private func runSlice(_ source: UnsafePointer<Float>, count: Int, logits destination: UnsafeMutablePointer<Float>) {
-        let inputSize = model.inputSize, classes = model.classes.count
+        let inputSize = model.inputSize, classes = model.outputCount
         // [N][C][plane] → [C][N][plane]; for one channel the two are the same bytes.
         let channels = model.manifest.input.channels
         let plane = inputSize / channels
@@ -97,7 +98,7 @@ public final class InferenceSession {
 
     /// Convenience for tests and tools: allocates its input and output arrays.
     public func logits(_ inputs: [[Float]]) throws(InferenceError) -> [[Float]] {
-        let inputSize = model.inputSize, classes = model.classes.count
+        let inputSize = model.inputSize, classes = model.outputCount
         var flat: [Float] = []
         flat.reserveCapacity(inputs.count * inputSize)
         for input in inputs {

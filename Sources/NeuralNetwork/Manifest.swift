@@ -35,10 +35,31 @@ public struct Manifest: Decodable, Sendable {
     /// Accuracy figures the training run measured, by name. Non-numeric entries are dropped.
     public var metrics: [String: Double]
     public var rejection: Rejection?
+    /// The outputs after the classes', for the page reader (docs/model-format.md, "Page
+    /// head"): the extent ones, then the piece digits. Absent in older manifests.
+    public struct PageHead: Decodable, Sendable, Equatable {
+        public var extent: [String]
+        public var pieceDigits: [String]
+
+        public init(extent: [String], pieceDigits: [String]) {
+            self.extent = extent
+            self.pieceDigits = pieceDigits
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case extent
+            case pieceDigits = "piece_digits"
+        }
+
+        public var outputCount: Int { extent.count + pieceDigits.count }
+    }
+
+    public var pageHead: PageHead?
 
     enum CodingKeys: String, CodingKey {
         case format, name, version, weights, classes, input, normalization, layers, parameters, metrics, rejection
         case flopsPerGlyph = "flops_per_glyph"
+        case pageHead = "page_head"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -56,6 +77,7 @@ public struct Manifest: Decodable, Sendable {
         let loose = try c.decodeIfPresent([String: LooseNumber].self, forKey: .metrics) ?? [:]
         metrics = loose.compactMapValues(\.value)
         rejection = try c.decodeIfPresent(Rejection.self, forKey: .rejection)
+        pageHead = try c.decodeIfPresent(PageHead.self, forKey: .pageHead)
     }
 }
 

@@ -20,6 +20,15 @@ public final class Model: Sendable {
     public var name: String { manifest.name }
     public var version: String { manifest.version }
     public var classes: [String] { manifest.classes }
+    /// Whether the model has the page head (docs/model-format.md, "Page head"): after the
+    /// classes' outputs, the logits of whether an input holds one glyph, several touching ones
+    /// or part of one, then those of which digit a piece cut out of touching ink is.
+    public var hasPageHead: Bool { manifest.pageHead != nil }
+    /// The page head's outputs, in order: the only layout the page reader knows.
+    public static let pageHeadLayout = Manifest.PageHead(extent: ["one", "several", "part"],
+                                                          pieceDigits: (0...9).map(String.init))
+    /// Floats the network produces per glyph: the class logits, then the page head's.
+    public var outputCount: Int { classes.count + (manifest.pageHead?.outputCount ?? 0) }
     public var normalization: Manifest.Normalization { manifest.normalization }
     /// Floats per input glyph: channels × height × width, row-major.
     public var inputSize: Int { manifest.input.channels * manifest.input.height * manifest.input.width }
@@ -78,8 +87,12 @@ public final class Model: Sendable {
         guard case .dense(let last) = planner.steps.last else {
             throw .layer(name: manifest.layers.last?.name ?? "(none)", reason: "the last layer must be a linear layer producing the logits")
         }
-        guard last.outFeatures == manifest.classes.count else {
-            throw .classCount(classes: manifest.classes.count, outputs: last.outFeatures)
+        if let head = manifest.pageHead, head != Self.pageHeadLayout {
+            throw .manifest("page_head is \(head.extent) and \(head.pieceDigits), expected \(Self.pageHeadLayout.extent) and \(Self.pageHeadLayout.pieceDigits)")
+        }
+        let head = manifest.pageHead?.outputCount ?? 0
+        guard last.outFeatures == manifest.classes.count + head else {
+            throw .classCount(classes: manifest.classes.count, head: head, outputs: last.outFeatures)
         }
         self.manifest = manifest
         self.rejection = rejection

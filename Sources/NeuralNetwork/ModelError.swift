@@ -9,7 +9,7 @@ public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
     case tensorOffsets(tensor: String, reason: String)
     case tensorShape(tensor: String, layer: String, expected: [Int], actual: [Int])
     case layer(name: String, reason: String)
-    case classCount(classes: Int, outputs: Int)
+    case classCount(classes: Int, head: Int, outputs: Int)
     /// The `rejection` block is malformed; `field` is its path in the manifest.
     case rejection(field: String, reason: String)
     /// The requested kernel set is unknown or not supported by this CPU.
@@ -33,8 +33,9 @@ public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
             return "tensor '\(tensor)' of layer '\(layer)' has shape \(actual), expected \(expected)"
         case .layer(let name, let reason):
             return "layer '\(name)': \(reason)"
-        case .classCount(let classes, let outputs):
-            return "the manifest lists \(classes) classes but the last layer has \(outputs) outputs"
+        case .classCount(let classes, let head, let outputs):
+            let listed = head > 0 ? "\(classes) classes and \(head) page head outputs" : "\(classes) classes"
+            return "the manifest lists \(listed) but the last layer has \(outputs) outputs"
         case .rejection(let field, let reason):
             return "invalid model manifest: '\(field)' \(reason)"
         case .kernels(let reason):

@@ -14,9 +14,9 @@ final class Arena: @unchecked Sendable {
     init(model: Model, maxBatch: Int) {
         session = InferenceSession(model: model, maxBatch: maxBatch)
         inputSize = model.inputSize
-        classes = model.classes.count
+        classes = model.outputCount
         inputs = [Float](repeating: 0, count: maxBatch * model.inputSize)
-        logits = [Float](repeating: 0, count: maxBatch * model.classes.count)
+        logits = [Float](repeating: 0, count: maxBatch * model.outputCount)
     }
 
     /// Copies one glyph's normalized input into batch slot `slot`.

@@ -35,7 +35,7 @@ public final class InferencePool: Sendable {
         for (index, input) in inputs.enumerated() where input.count != inputSize {
             throw .invalidInput("glyph \(index) has \(input.count) values, expected \(inputSize)")
         }
-        guard !inputs.isEmpty else { return PoolResult(logits: [], queueWait: .zero, inference: .zero) }
+        guard !inputs.isEmpty else { return PoolResult(outputs: [], classCount: model.classes.count, queueWait: .zero, inference: .zero) }
         let core = self.core
         if let result = core.runAlone(inputs) { return result }
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<PoolResult, PoolError>, Never>) in

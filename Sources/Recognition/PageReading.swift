@@ -145,11 +145,12 @@ extension Recognizer {
                         // Ink that touches is handwriting of digits: a piece cut out of it counts
                         // only as sure as it is a digit, so a sliver read as a scribble sinks its
                         // cut; the whole may still read as a star or a scribble, at a discount.
+                        // Either counts as sure as the page head reads it as one glyph.
                         let whole = piece.from == 0 && piece.to == last
-                        let confidence = whole
+                        let confidence = (whole
                             ? max(glyph.digitConfidence, glyph.answer.confidence
                                 * Self.nonDigitPrior(width: wholeWidth, whole: glyph, alone: alone))
-                            : glyph.digitConfidence
+                            : glyph.pieceConfidence) * CutChoice.extentFactor(glyph.piece)
                         return CutChoice.Scored(from: piece.from, to: piece.to, confidence: Double(confidence),
                                                 width: slot.inLineHeights(piece.glyph.box.width))
                     }
@@ -176,6 +177,14 @@ extension Recognizer {
 }
 
 extension RecognizedGlyph {
+    /// How surely a piece cut out of touching ink is a digit: its most probable digit's
+    /// probability, discounted by `CutChoice.refusedPiecePrior` when the rejection rule
+    /// refused it (a digit cut out with a stroke end of its neighbour is often refused, and
+    /// scoring it 0 left whole numbers read as one "?").
+    var pieceConfidence: Float {
+        (bestDigit?.confidence ?? 0) * (decision == .classified ? 1 : CutChoice.refusedPiecePrior)
+    }
+
     /// The probability of its most probable digit, or 0 when the rejection rule refused it.
     var digitConfidence: Float {
         guard decision == .classified else { return 0 }

@@ -69,16 +69,25 @@ public enum PoolError: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// The answer to one `classify` call, glyphs in the order they were given.
 public struct PoolResult: Sendable {
-    /// Each glyph's logits, in the model's class order, as the network produced them.
-    public var logits: [[Float]]
+    /// Each glyph's outputs as the network produced them: the class logits in the model's
+    /// class order, then the page head's logits if the model has one.
+    public var outputs: [[Float]]
+    /// How many of each glyph's outputs are class logits (the model's class count).
+    public var classCount: Int
     /// From submission until the first of the request's glyphs started running.
     public var queueWait: Duration
     /// From the first of its glyphs starting to the last finishing.
     public var inference: Duration
 
-    /// Softmax of each glyph's logits: the one place probabilities are derived from them.
+    /// Each glyph's class logits.
+    public var logits: [[Float]] { outputs.map { Array($0.prefix(classCount)) } }
+
+    /// Softmax of each glyph's class logits: the one place probabilities are derived from them.
     /// Computed on every access, on the caller's task rather than under the pool's lock.
-    public var probabilities: [[Float]] { logits.map { softmax($0) } }
+    public var probabilities: [[Float]] { outputs.map { softmax($0.prefix(classCount)) } }
+
+    /// Each glyph's page head logits (empty for a model without the head).
+    public var headLogits: [[Float]] { outputs.map { Array($0.dropFirst(classCount)) } }
 }
 
 /// A cheap snapshot of the pool's counters (for /metrics and tests).

@@ -174,8 +174,8 @@ final class PoolCore: @unchecked Sendable {
                 request.logits[item.index] = arena.logits(ofSlot: slot)
                 request.remaining -= 1
                 if request.remaining == 0, let first = request.firstStart {
-                    let result = PoolResult(logits: request.logits, queueWait: first - request.enqueued,
-                                            inference: end - first)
+                    let result = PoolResult(outputs: request.logits, classCount: model.classes.count,
+                                            queueWait: first - request.enqueued, inference: end - first)
                     if let resumption = request.finish(.success(result)) { resumptions.append(resumption) }
                 }
             }
@@ -243,7 +243,7 @@ final class PoolCore: @unchecked Sendable {
         // A worker may be waiting for this arena, or a shutdown for the pool to be idle.
         if !queue.isEmpty || lifecycle >= .draining { condition.broadcast() }
         condition.unlock()
-        return PoolResult(logits: logits, queueWait: .zero, inference: end - start)
+        return PoolResult(outputs: logits, classCount: model.classes.count, queueWait: .zero, inference: end - start)
     }
 
     /// Called with the lock held. Takes up to `maxBatch` live glyphs; if the

@@ -45,7 +45,7 @@ struct EngineBench: ParsableCommand {
         }
         do { loaded = try Model.load(manifestPath: model, kernels: choice, winograd: !noWinograd) } catch { throw ValidationError(error.description) }
         let session = InferenceSession(model: loaded, maxBatch: max(batch, 1))
-        let inputSize = loaded.inputSize, classes = loaded.classes.count
+        let inputSize = loaded.inputSize, classes = loaded.outputCount
 
         if let check { try compare(session, path: check) }
 

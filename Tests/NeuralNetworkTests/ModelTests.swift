@@ -64,7 +64,45 @@ import Testing
     @Test func theClassCountMustMatchTheLastLayer() throws {
         var m = tiny()
         m.classes.append("extra")
-        #expect(try loadError(m) == .classCount(classes: 3, outputs: 2))
+        #expect(try loadError(m) == .classCount(classes: 3, head: 0, outputs: 2))
+    }
+
+    /// `tiny` with the page head's thirteen outputs after its two classes.
+    func withPageHead() -> TestModel {
+        var m = tiny()
+        m.tensors.removeAll { $0.name.hasPrefix("fc.") }
+        m.layers[5]["out_features"] = 15
+        m.tensors.append(("fc.weight", [15, 12], (0 ..< 180).map { Float($0 % 7) * 0.05 }))
+        m.tensors.append(("fc.bias", [15], (0 ..< 15).map(Float.init)))
+        m.extra["page_head"] = ["extent": ["one", "several", "part"], "piece_digits": (0...9).map(String.init)]
+        return m
+    }
+
+    @Test func thePageHeadsOutputsFollowTheClasses() throws {
+        let model = try withPageHead().build()
+        #expect(model.hasPageHead)
+        #expect(model.classes == ["c0", "c1"])
+        #expect(model.outputCount == 15)
+        let outputs = try InferenceSession(model: model, maxBatch: 2).logits([.init(repeating: 1, count: 16), .init(repeating: 0, count: 16)])
+        #expect(outputs.map(\.count) == [15, 15])
+        // A zero input gives the bias: the classes' two, then the head's thirteen, in order.
+        #expect(outputs[1] == (0 ..< 15).map(Float.init))
+        #expect(try tiny().build().outputCount == 2)
+    }
+
+    @Test func aPageHeadMustHaveItsOutputsAndItsLabels() throws {
+        var renamed = withPageHead()
+        renamed.extra["page_head"] = ["extent": ["one", "many", "part"], "piece_digits": (0...9).map(String.init)]
+        #expect(try loadError(renamed).description.contains("expected [\"one\", \"several\", \"part\"]"))
+
+        var fewerDigits = withPageHead()
+        fewerDigits.extra["page_head"] = ["extent": ["one", "several", "part"], "piece_digits": (0...8).map(String.init)]
+        #expect(try loadError(fewerDigits).description.contains("page_head"))
+
+        var missingOutputs = tiny()
+        missingOutputs.extra["page_head"] = ["extent": ["one", "several", "part"], "piece_digits": (0...9).map(String.init)]
+        #expect(try loadError(missingOutputs) == .classCount(classes: 2, head: 13, outputs: 2))
+        #expect(try loadError(missingOutputs).description.contains("2 classes and 13 page head outputs"))
     }
 
     @Test func layerMismatchesNameTheLayer() throws {

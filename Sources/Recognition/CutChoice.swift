@@ -45,7 +45,7 @@ public enum CutChoice {
     public static let refusedPiecePrior: Float = 0.3
     /// How much the page head's extent counts (docs/model-format.md, "Page head"): a piece's
     /// confidence is multiplied by its probability of holding one whole glyph to this power.
-    /// The head reads two touching digits as several with 0.96 of its validation pieces, where
+    /// The head reads 94 % of validation pairs of touching digits as several, where
     /// the class network would read them as one digit surely; taken at full weight it also
     /// sinks right cuts it is unsure of.
     public static let extentWeight: Float = 0.5

@@ -104,7 +104,7 @@ extension Recognizer {
         // Every slot whole first (its whole is its first piece); then the pieces of the slots
         // worth cutting, all in one call.
         let uncut = page.slots
-        let wholes = try await classifyAll(uncut.map { $0.pieces[0].glyph }, timings: &timings)
+        let wholes = try await classifyAll(uncut.map { $0.pieces[0].glyph }, asPieces: true, timings: &timings)
         let alone = auto && uncut.count == 1
         var toCut = Set<Int>()
         for (index, slot) in uncut.enumerated() where page.canCut(index, slot) {
@@ -119,7 +119,8 @@ extension Recognizer {
             timings.preprocess += (clock.now - start).milliseconds
         }
         let slots = page.slots
-        let cutPieces = try await classifyAll(slots.flatMap { $0.pieces.dropFirst().map(\.glyph) }, timings: &timings)
+        let cutPieces = try await classifyAll(slots.flatMap { $0.pieces.dropFirst().map(\.glyph) }, asPieces: true,
+                                           timings: &timings)
         var classified: [RecognizedGlyph] = []
         var next = 0
         for (index, slot) in slots.enumerated() {

@@ -194,8 +194,11 @@ public struct Recognizer: Sendable {
     }
 
     /// Classifies `prepared` in one pool call, or, for more glyphs than the pool's whole queue
-    /// holds (a page's pieces), in calls of at most that many one after the other.
-    func classifyAll(_ prepared: [PreparedGlyph], timings: inout StageTimings) async throws(RecognitionError) -> [RecognizedGlyph] {
+    /// holds (a page's pieces), in calls of at most that many one after the other. `asPieces`:
+    /// also read the model's page head, which only the page reader asks for.
+    func classifyAll(_ prepared: [PreparedGlyph], asPieces: Bool = false,
+                     timings: inout StageTimings) async throws(RecognitionError) -> [RecognizedGlyph] {
+        let readsHead = asPieces && model.hasPageHead
         let norm = model.normalization
         let inputs = prepared.map { $0.normalized(mean: norm.mean, std: norm.std) }
         let chunk = max(1, pool.configuration.queueDepth)
@@ -217,10 +220,10 @@ public struct Recognizer: Sendable {
             }
             timings.queue += result.queueWait.milliseconds
             timings.inference += result.inference.milliseconds
-            let head = result.headLogits
+            let head = readsHead ? result.headLogits : []
             for (offset, (logits, probabilities)) in zip(result.logits, result.probabilities).enumerated() {
                 var glyph = self.recognized(prepared[start + offset], logits: logits, probabilities: probabilities)
-                if model.hasPageHead { glyph.piece = PieceReading(logits: head[offset]) }
+                if readsHead { glyph.piece = PieceReading(logits: head[offset]) }
                 recognized.append(glyph)
             }
             start = end

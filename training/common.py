@@ -29,7 +29,7 @@ def preprocess_set(images: np.ndarray, chunk: int = 2048) -> np.ndarray:
 @torch.no_grad()
 def predict(model: torch.nn.Module, x: np.ndarray, mean: float, std: float, chunk: int = 1024) -> np.ndarray:
     """Class logits (N,13) for preprocessed (N,28,28) inputs, in eval mode (a model with the
-    extent head, extent.py, has its three outputs after these; they are dropped)."""
+    page head, page_head.py, has its thirteen outputs after these; they are dropped)."""
     model.eval()
     out = []
     for i in range(0, len(x), chunk):

@@ -56,17 +56,17 @@ public final class InferenceSession {
     /// `logits` receives `count × model.outputCount` floats, glyph-major (a glyph's class
     /// logits, then its page head's if the model has one).
     public func run(inputs: UnsafeBufferPointer<Float>, count: Int, logits: UnsafeMutableBufferPointer<Float>) throws(InferenceError) {
-        let inputSize = model.inputSize, classes = model.outputCount
+        let inputSize = model.inputSize, outputs = model.outputCount
         guard count <= maxBatch else { throw .batchTooLarge(count: count, maxBatch: maxBatch) }
         guard inputs.count == count * inputSize else { throw .inputSize(expected: count * inputSize, actual: inputs.count) }
-        guard logits.count == count * classes else { throw .outputSize(expected: count * classes, actual: logits.count) }
+        guard logits.count == count * outputs else { throw .outputSize(expected: count * outputs, actual: logits.count) }
         guard count > 0, let source = inputs.baseAddress, let destination = logits.baseAddress else { return }
         // Large batches run as slices of `sliceSize` glyphs: a slice's activations
         // stay in L2, which measured faster than one GEMM over the whole batch.
         var first = 0
         while first < count {
             let slice = min(Self.sliceSize, count - first)
-            runSlice(source + first * inputSize, count: slice, logits: destination + first * classes)
+            runSlice(source + first * inputSize, count: slice, logits: destination + first * outputs)
             first += slice
         }
     }
@@ -76,7 +76,7 @@ public final class InferenceSession {
     static let sliceSize = 8
 
     private func runSlice(_ source: UnsafePointer<Float>, count: Int, logits destination: UnsafeMutablePointer<Float>) {
-        let inputSize = model.inputSize, classes = model.outputCount
+        let inputSize = model.inputSize, outputs = model.outputCount
         // [N][C][plane] → [C][N][plane]; for one channel the two are the same bytes.
         let channels = model.manifest.input.channels
         let plane = inputSize / channels
@@ -90,28 +90,28 @@ public final class InferenceSession {
                                     tiles: tiles)
         let current = model.kernels.forward(steps: model.steps, count: count, inputElements: inputSize, scratch: scratch)
 
-        // [classes][N] → [N][classes]
+        // [outputs][N] → [N][outputs]
         for n in 0 ..< count {
-            for k in 0 ..< classes { destination[n * classes + k] = current[k * count + n] }
+            for k in 0 ..< outputs { destination[n * outputs + k] = current[k * count + n] }
         }
     }
 
     /// Convenience for tests and tools: allocates its input and output arrays.
     public func logits(_ inputs: [[Float]]) throws(InferenceError) -> [[Float]] {
-        let inputSize = model.inputSize, classes = model.outputCount
+        let inputSize = model.inputSize, outputs = model.outputCount
         var flat: [Float] = []
         flat.reserveCapacity(inputs.count * inputSize)
         for input in inputs {
             guard input.count == inputSize else { throw .inputSize(expected: inputSize, actual: input.count) }
             flat.append(contentsOf: input)
         }
-        var output = [Float](repeating: 0, count: inputs.count * classes)
+        var output = [Float](repeating: 0, count: inputs.count * outputs)
         let count = inputs.count
         try flat.withUnsafeBufferPointer { (i: UnsafeBufferPointer<Float>) throws(InferenceError) in
             try output.withUnsafeMutableBufferPointer { (o: inout UnsafeMutableBufferPointer<Float>) throws(InferenceError) in
                 try run(inputs: i, count: count, logits: o)
             }
         }
-        return (0 ..< count).map { Array(output[$0 * classes ..< ($0 + 1) * classes]) }
+        return (0 ..< count).map { Array(output[$0 * outputs ..< ($0 + 1) * outputs]) }
     }
 }

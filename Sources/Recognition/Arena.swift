@@ -7,14 +7,14 @@ import NeuralNetwork
 final class Arena: @unchecked Sendable {
     private let session: InferenceSession
     private let inputSize: Int
-    private let classes: Int
+    private let outputs: Int
     private var inputs: [Float]
     private(set) var logits: [Float]
 
     init(model: Model, maxBatch: Int) {
         session = InferenceSession(model: model, maxBatch: maxBatch)
         inputSize = model.inputSize
-        classes = model.outputCount
+        outputs = model.outputCount
         inputs = [Float](repeating: 0, count: maxBatch * model.inputSize)
         logits = [Float](repeating: 0, count: maxBatch * model.outputCount)
     }
@@ -31,16 +31,16 @@ final class Arena: @unchecked Sendable {
     }
 
     /// One slot's logits after `run`.
-    func logits(ofSlot slot: Int) -> [Float] { Array(logits[slot * classes ..< (slot + 1) * classes]) }
+    func logits(ofSlot slot: Int) -> [Float] { Array(logits[slot * outputs ..< (slot + 1) * outputs]) }
 
     /// Runs the first `count` slots; their logits are then in `logits`, glyph-major.
     func run(count: Int) {
-        let inputSize = self.inputSize, classes = self.classes
+        let inputSize = self.inputSize, outputs = self.outputs
         inputs.withUnsafeBufferPointer { i in
             logits.withUnsafeMutableBufferPointer { o in
                 // Sizes are fixed by construction (count ≤ maxBatch, buffers sized for maxBatch).
                 try? session.run(inputs: UnsafeBufferPointer(rebasing: i[0 ..< count * inputSize]), count: count,
-                                 logits: UnsafeMutableBufferPointer(rebasing: o[0 ..< count * classes]))
+                                 logits: UnsafeMutableBufferPointer(rebasing: o[0 ..< count * outputs]))
             }
         }
     }

@@ -45,13 +45,13 @@ struct EngineBench: ParsableCommand {
         }
         do { loaded = try Model.load(manifestPath: model, kernels: choice, winograd: !noWinograd) } catch { throw ValidationError(error.description) }
         let session = InferenceSession(model: loaded, maxBatch: max(batch, 1))
-        let inputSize = loaded.inputSize, classes = loaded.outputCount
+        let inputSize = loaded.inputSize, outputs = loaded.outputCount
 
         if let check { try compare(session, path: check) }
 
         var rng = SystemRandomNumberGenerator()
         let inputs = (0 ..< batch * inputSize).map { _ in Float.random(in: -0.4 ... 3, using: &rng) }
-        var logits = [Float](repeating: 0, count: batch * classes)
+        var logits = [Float](repeating: 0, count: batch * outputs)
         let clock = ContinuousClock()
 
         func timeOnce(_ count: Int) throws -> Double {
@@ -59,7 +59,7 @@ struct EngineBench: ParsableCommand {
             try inputs.withUnsafeBufferPointer { i in
                 try logits.withUnsafeMutableBufferPointer { o in
                     try session.run(inputs: UnsafeBufferPointer(rebasing: i[0 ..< count * inputSize]), count: count,
-                                    logits: UnsafeMutableBufferPointer(rebasing: o[0 ..< count * classes]))
+                                    logits: UnsafeMutableBufferPointer(rebasing: o[0 ..< count * outputs]))
                 }
             }
             let elapsed = clock.now - start

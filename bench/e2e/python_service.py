@@ -73,6 +73,6 @@ async def recognize(request: Request) -> JSONResponse:
     except EmptyImage:
         return JSONResponse({"error": "empty"}, status_code=422)
     x = ((glyph - MEAN) / STD).reshape(1, 1, 28, 28).astype(np.float32)
-    probs = softmax(SESSION.run(None, {INPUT: x})[0][0][:len(CLASSES)])  # the extent outputs follow
+    probs = softmax(SESSION.run(None, {INPUT: x})[0][0][:len(CLASSES)])  # the page head's outputs follow
     best = int(probs.argmax())
     return JSONResponse({"label": CLASSES[best], "confidence": float(probs[best])})

@@ -92,3 +92,48 @@ import Preprocessing
         #expect(Recognizer.worthCutting(width: 0.8, whole: Self.read("4", 0.99, decision: .rejected)))
     }
 }
+
+/// What the page reader takes from the model's page head (`PieceReading`) and how a piece
+/// cut out of touching ink is scored and read.
+@Suite struct PieceReadingTests {
+    /// Head logits: the three extent ones, then the ten piece digits.
+    static func head(extent: [Float], digits: [Float]) -> PieceReading { PieceReading(logits: extent + digits) }
+
+    @Test func theExtentAndTheDigitsAreTwoSoftmaxesInTheLayoutsOrder() {
+        var digits = [Float](repeating: 0, count: 10)
+        digits[7] = 3
+        let piece = Self.head(extent: [2, 0, 0], digits: digits)
+        #expect(abs(piece.one + piece.several + piece.part - 1) < 1e-6)
+        #expect(abs(piece.one - exp(2) / (exp(2) + 2)) < 1e-6)
+        #expect(piece.several == piece.part)
+        #expect(piece.digits.map(\.label).first == "7")
+        #expect(piece.digits.count == 10)
+        #expect(abs(piece.digits.reduce(0) { $0 + $1.confidence } - 1) < 1e-5)
+        #expect(zip(piece.digits, piece.digits.dropFirst()).allSatisfy { $0.confidence >= $1.confidence })
+    }
+
+    @Test func aPieceCountsAsSureAsTheHeadReadsItAsOneGlyph() {
+        let one = Self.head(extent: [5, -5, -5], digits: .init(repeating: 0, count: 10))
+        let several = Self.head(extent: [-5, 5, -5], digits: .init(repeating: 0, count: 10))
+        #expect(CutChoice.extentFactor(nil) == 1)
+        #expect(abs(CutChoice.extentFactor(one) - one.one.squareRoot()) < 1e-6)
+        #expect(CutChoice.extentFactor(several) < 0.01)
+    }
+
+    @Test func aRefusedPieceCountsAtADiscountAndACutGlyphReadsAsTheHeadsDigit() {
+        let sure = WorthCuttingTests.read("4", 0.8)
+        var refused = WorthCuttingTests.read("4", 0.8, decision: .rejected)
+        #expect(sure.pieceConfidence == 0.8)
+        #expect(abs(refused.pieceConfidence - 0.8 * CutChoice.refusedPiecePrior) < 1e-6)
+        #expect(refused.answer.label == "scribble")  // uncut: the rejection rule stands
+        refused.cut = true
+        #expect(refused.answer.label == "4")  // cut: chosen as a digit
+        var digits = [Float](repeating: 0, count: 10)
+        digits[9] = 4
+        refused.piece = Self.head(extent: [0, 0, 0], digits: digits)
+        #expect(refused.answer.label == "9")
+        #expect(refused.cutDigit == refused.piece?.digits.first)
+        // The cut is still chosen on the class network's digit, not the head's.
+        #expect(abs(refused.pieceConfidence - 0.8 * CutChoice.refusedPiecePrior) < 1e-6)
+    }
+}

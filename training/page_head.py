@@ -38,7 +38,7 @@ from .common import preprocess_set
 from .datasets import DEFAULT_MNIST, DEFAULT_QUICKDRAW, load_all
 from .export import NAME, load_model, write_model
 from .model import GlyphNet
-from .pieces import fragment, join, seam
+from .pieces import cut_out, fragment, join
 from .scribbles import generate
 
 EXTENT = ["one", "several", "part"]
@@ -65,15 +65,8 @@ def cut_pieces(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray,
     for _ in range(count):
         i, j = rng.integers(len(images)), rng.integers(len(images))
         first = rng.random() < 0.5
-        canvas, own = join(rng, [images[i], images[j]])
-        col = seam(own[0], own[1]) + int(rng.integers(-2, 3))
-        piece = np.zeros_like(canvas)
-        if first:
-            piece[:, :col] = canvas[:, :col]
-        else:
-            piece[:, col:] = canvas[:, col:]
-        mine = own[0] if first else own[1]
-        if (np.minimum(piece, mine) > 0.4).sum() >= ONE_KEPT * (mine > 0.4).sum():
+        piece, kept = cut_out(rng, [images[i], images[j]], left=first, jitter=2)
+        if kept >= ONE_KEPT:
             out.append(piece)
             digits.append(int(labels[i] if first else labels[j]))
     return out, digits

@@ -72,6 +72,21 @@ def seam(left: np.ndarray, right: np.ndarray) -> int:
     return int(np.argmin(wrong))
 
 
+def cut_out(rng: np.random.Generator, pair: list, left: bool, jitter: int) -> tuple[np.ndarray, float]:
+    """The `left` (or right) digit of `pair` joined as `join` writes them, cut out with a straight
+    cut at their seam give or take `jitter` columns: (the piece, with whatever of the other
+    digit's ink lies on its side; the share of its own ink the piece keeps)."""
+    canvas, own = join(rng, pair)
+    col = seam(own[0], own[1]) + int(rng.integers(-jitter, jitter + 1))
+    piece = np.zeros_like(canvas)
+    if left:
+        piece[:, :col] = canvas[:, :col]
+    else:
+        piece[:, col:] = canvas[:, col:]
+    mine = own[0] if left else own[1]
+    return piece, float((np.minimum(piece, mine) > 0.4).sum() / max(1, (mine > 0.4).sum()))
+
+
 def fragment(rng: np.random.Generator, digit: np.ndarray) -> np.ndarray | None:
     """The part of `digit` left or right of a column 30-70 % across its ink, or None for a digit
     too narrow to cut (a 1) or a part less than half the digit's height."""
@@ -104,15 +119,8 @@ def make_pieces(images: np.ndarray, labels: np.ndarray, seed: int, quick: bool =
         for _ in range(CUT_PER_DIGIT // scale):
             a, b = images[of_digit[rng.integers(len(of_digit))]], pick()
             first = rng.random() < 0.5  # the digit is the left or the right one of the pair
-            canvas, own = join(rng, [a, b] if first else [b, a])
-            col = seam(own[0], own[1]) + int(rng.integers(-1, 2))
-            piece = np.zeros_like(canvas)
-            if first:
-                piece[:, :col] = canvas[:, :col]
-            else:
-                piece[:, col:] = canvas[:, col:]
-            mine = own[0] if first else own[1]
-            if (np.minimum(piece, mine) > 0.4).sum() < MINE_KEPT * (mine > 0.4).sum():
+            piece, kept = cut_out(rng, [a, b] if first else [b, a], left=first, jitter=1)
+            if kept < MINE_KEPT:
                 continue  # the straight cut took too much of the digit to call it that digit
             cut.append(piece)
             cut_labels.append(d)

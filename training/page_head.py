@@ -6,8 +6,9 @@ the model files with it (docs/model-format.md, "Page head").
 The page reader cuts touching ink at candidate places and keeps the cut whose pieces read
 most surely (docs/segmentation.md). The 13-class network was trained on whole glyphs: it reads
 two touching digits as one digit surely ("17" as 7), half of a wide digit as a digit, and a
-digit cut out with its neighbour's stroke end beside it as another digit (on validation pairs
-cut at the seam, 91.5 % of the cut digits read right, against 99.5 % of whole ones). Three
+digit cut out with its neighbour's stroke end beside it as another digit (of the validation
+digits cut out of a pair, 92.8 % read right, against 99.5 % of whole ones: the manifest's
+`page_network_cut_val_accuracy` and `page_network_whole_val_accuracy`). Three
 runs that taught the network itself about pieces (pieces.py, REPORT.md) read touching pages
 better but each lost something on single glyphs. This head leaves the class outputs exactly as
 they were. It reads the features the network already computes (the flattened last map),

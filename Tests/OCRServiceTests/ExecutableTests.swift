@@ -64,8 +64,27 @@ import Testing
         }
     }
 
+    /// A port nothing listens on now, from the kernel (bound to 0, read back, closed): a random
+    /// pick could fall in the ephemeral range and be taken by another suite's connection.
+    static func unusedPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
+            }
+        }
+        try #require(bound)
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
     @Test func servesThenExitsZeroOnSIGTERM() throws {
-        let port = 20000 + Int.random(in: 0..<20000)
+        let port = try Self.unusedPort()
         var healthy = false
         var unhealthyStatus: Int32 = -1
         let outcome = try Self.run(["--port", "\(port)", "--log-level", "warning"]) { process in

@@ -6,7 +6,7 @@ import Testing
     /// 24 one-glyph drawings at once into a pool with room for four: the service's recognizer
     /// refuses some (the client hears 503), the batch reader's waits and reads them all.
     @Test func waitingForCapacityReadsEverythingAFullQueueRefuses() async throws {
-        let model = try PoolTestModel.make(width: 96)  // ~130 MFLOP a glyph: the worker stays busy
+        let model = try PoolTestModel.make(width: 192)  // ~520 MFLOP a glyph: the worker stays busy
         let stroke = [Point(x: 10, y: 10), Point(x: 40, y: 60), Point(x: 70, y: 15)]
         func flood(_ recognizer: Recognizer) async -> [RecognitionError?] {
             await withTaskGroup(of: RecognitionError?.self) { group in

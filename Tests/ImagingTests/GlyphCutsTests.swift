@@ -72,12 +72,15 @@ import Testing
         return image
     }
 
-    @Test func aCutFollowsTheSlantedValley() throws {
+    @Test func aCutWithCheapStepsFollowsTheSlantedValley() throws {
         let image = slantedPair()
         let map = Segmentation.components(of: image)
         let region = try #require(PageSegmentation.regions(of: map).first?.first?.first)
         #expect(map.components.count == 1)
-        let path = GlyphCuts.cutPath(region, near: 26, reach: 8, of: map)
+        // At a step's default cost the cut stays straight: leaning would cost more than the
+        // ink it spares.
+        #expect(GlyphCuts.cutPath(region, near: 26, reach: 8, of: map) == [Int](repeating: 26, count: 40))
+        let path = GlyphCuts.cutPath(region, near: 26, reach: 8, stepCost: 1, of: map)
         #expect(path.count == 40)
         // In every row the cut lies in the gap: all of the left band left of it, all of the
         // right band right of it.

@@ -178,12 +178,12 @@ extension Recognizer {
 }
 
 extension RecognizedGlyph {
-    /// How surely a piece cut out of touching ink is a digit: its most probable digit's
-    /// probability, discounted by `CutChoice.refusedPiecePrior` when the rejection rule
-    /// refused it (a digit cut out with a stroke end of its neighbour is often refused, and
+    /// How surely a piece cut out of touching ink is a digit: the confidence of the digit it
+    /// reads as (`cutDigit`), discounted by `CutChoice.refusedPiecePrior` when the rejection
+    /// rule refused it (a digit cut out with a stroke end of its neighbour is often refused, and
     /// scoring it 0 left whole numbers read as one "?").
     var pieceConfidence: Float {
-        (bestDigit?.confidence ?? 0) * (decision == .classified ? 1 : CutChoice.refusedPiecePrior)
+        (cutDigit?.confidence ?? 0) * (decision == .classified ? 1 : CutChoice.refusedPiecePrior)
     }
 
     /// The probability of its most probable digit, or 0 when the rejection rule refused it.

@@ -2,6 +2,7 @@
 // It owns the order of the stages (decode → preprocess → pool) and their timings, and
 // knows nothing about HTTP.
 
+import Foundation
 import Imaging
 import NeuralNetwork
 import Preprocessing
@@ -77,14 +78,24 @@ public struct RecognizedGlyph: Sendable {
     /// The network's top class (for a rejected glyph, what it resembled most).
     public var best: RankedLabel { ranking[0] }
 
-    /// What a glyph cut out of touching ink reads as: the page head's most probable piece
-    /// digit, or without the head the class network's most probable digit. The head was
-    /// trained on digits cut out of touching pairs, with their neighbour's stroke ends beside
-    /// them, and names 96.5 % of validation ones where the class network names 92.8 %
-    /// (training/page_head.py). Which cut to keep is still chosen on the class network's
-    /// reading: the head, trained only on digits, reads half of a wide digit as a digit surely
-    /// and made separated pages cut wrongly (docs/segmentation.md).
-    public var cutDigit: RankedLabel? { piece?.digits.first ?? bestDigit }
+    /// What a glyph cut out of touching ink reads as: the digit both readings of it agree on
+    /// most, the one with the highest class probability^(1 − w) · piece-digit probability^w
+    /// (w: `CutChoice.pieceDigitWeight`), that product its confidence; without the page head,
+    /// the class network's most probable digit. The head was trained on digits cut out of
+    /// touching pairs, with their neighbour's stroke ends beside them, and names 96.5 % of
+    /// validation ones where the class network names 92.8 % (training/page_head.py); the class
+    /// network, trained on whole glyphs and on other drawings, knows when a piece is half of a
+    /// wide digit or no digit at all, which the head, taught on digits only, reads surely as a
+    /// digit. Which cut to keep is chosen on the same product (`pieceConfidence`).
+    public var cutDigit: RankedLabel? {
+        guard let piece else { return bestDigit }
+        let weight = CutChoice.pieceDigitWeight
+        return piece.digits.compactMap { digit -> RankedLabel? in
+            guard let read = ranking.first(where: { $0.label == digit.label }) else { return nil }
+            return RankedLabel(label: digit.label,
+                               confidence: pow(read.confidence, 1 - weight) * pow(digit.confidence, weight))
+        }.max { $0.confidence < $1.confidence }
+    }
 
     /// The most probable digit of the ranking (a cut piece can only be a digit).
     public var bestDigit: RankedLabel? { ranking.first { $0.label.count == 1 && $0.label.first?.isNumber == true } }

@@ -120,7 +120,7 @@ import Preprocessing
         #expect(CutChoice.extentFactor(several) < 0.01)
     }
 
-    @Test func aRefusedPieceCountsAtADiscountAndACutGlyphReadsAsTheHeadsDigit() {
+    @Test func aRefusedPieceCountsAtADiscountAndACutGlyphReadsAsADigit() {
         let sure = WorthCuttingTests.read("4", 0.8)
         var refused = WorthCuttingTests.read("4", 0.8, decision: .rejected)
         #expect(sure.pieceConfidence == 0.8)
@@ -128,12 +128,33 @@ import Preprocessing
         #expect(refused.answer.label == "scribble")  // uncut: the rejection rule stands
         refused.cut = true
         #expect(refused.answer.label == "4")  // cut: chosen as a digit
+    }
+
+    /// The class network reads "4" at 0.8 (every other class at 0.2 / 12); the head's piece
+    /// digits favour 9 by `logit` over the nine others.
+    static func pieceFavouringNine(by logit: Float) -> RecognizedGlyph {
+        var glyph = WorthCuttingTests.read("4", 0.8)
         var digits = [Float](repeating: 0, count: 10)
-        digits[9] = 4
-        refused.piece = Self.head(extent: [0, 0, 0], digits: digits)
-        #expect(refused.answer.label == "9")
-        #expect(refused.cutDigit == refused.piece?.digits.first)
-        // The cut is still chosen on the class network's digit, not the head's.
-        #expect(abs(refused.pieceConfidence - 0.8 * CutChoice.refusedPiecePrior) < 1e-6)
+        digits[9] = logit
+        glyph.piece = head(extent: [0, 0, 0], digits: digits)
+        glyph.cut = true
+        return glyph
+    }
+
+    @Test func aCutGlyphReadsAsTheDigitBothReadingsAgreeOnMost() throws {
+        let weight = CutChoice.pieceDigitWeight
+        // The head sure of a 9: its piece digit outweighs the class network's 4.
+        let nine = Self.pieceFavouringNine(by: 4)
+        let head = try #require(nine.piece?.digits.first { $0.label == "9" }?.confidence)
+        #expect(nine.answer.label == "9")
+        let expected = pow(Float(0.2) / 12, 1 - weight) * pow(head, weight)
+        #expect(abs(nine.answer.confidence - expected) < 1e-6)
+        // The cut is chosen on the same product.
+        #expect(abs(nine.pieceConfidence - expected) < 1e-6)
+        // The head leaning a little to 9: the class network's sure 4 stands.
+        let four = Self.pieceFavouringNine(by: 1)
+        #expect(four.answer.label == "4")
+        let headFour = try #require(four.piece?.digits.first { $0.label == "4" }?.confidence)
+        #expect(abs(four.pieceConfidence - pow(0.8, 1 - weight) * pow(headFour, weight)) < 1e-6)
     }
 }

@@ -51,12 +51,14 @@ public enum CutChoice {
     /// sinks right cuts it is unsure of.
     public static let extentWeight: Float = 0.5
     /// How much the page head's piece digits count against the class network's digits in what
-    /// a cut piece reads as, and how surely (`RecognizedGlyph.cutDigit`): 0 is the class
-    /// network alone, 1 the head alone. Measured on the eight generated sets, after the stiffer
-    /// cuts: 0 for choosing and the head alone for the label (as before) read touching pages
-    /// 92.94 / 93.28 / 93.37 / 92.90 % (seeds 2 / 4 / 6 / 8), 0.6 for both 93.25 / 93.79 /
-    /// 93.25 / 93.09 %, separated pages alike; the head alone for both cut separated pages'
-    /// wide digits in two (84.0 % exact on seed 1 against 91.0 %; docs/segmentation.md).
+    /// a cut piece, or a whole digit of an image page, reads as and how surely
+    /// (`RecognizedGlyph.pageDigit`): 0 is the class network alone, 1 the head alone. Measured
+    /// on the eight generated sets, after the stiffer cuts: for cut pieces, 0 for choosing and
+    /// the head alone for the label (as before) read touching pages 92.94 / 93.28 / 93.37 /
+    /// 92.90 % (seeds 2 / 4 / 6 / 8), 0.6 for both 93.25 / 93.79 / 93.25 / 93.09 %; the head
+    /// alone for both cut separated pages' wide digits in two (84.0 % exact on seed 1 against
+    /// 91.0 %). For whole digits too: separated pages 91.0 / 92.5 / 92.0 / 94.0 → 93.5 / 93.5 /
+    /// 95.0 / 94.0 % exact (seeds 1 / 3 / 5 / 7; docs/segmentation.md).
     public static let pieceDigitWeight: Float = 0.6
 
     /// The factor a piece's confidence gets from the page head's reading of it (1 without one).

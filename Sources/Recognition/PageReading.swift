@@ -106,6 +106,7 @@ extension Recognizer {
         let uncut = page.slots
         let wholes = try await classifyAll(uncut.map { $0.pieces[0].glyph }, asPieces: true, timings: &timings)
         let alone = auto && uncut.count == 1
+        let fromImage = if case .image = input { true } else { false }
         var toCut = Set<Int>()
         for (index, slot) in uncut.enumerated() where page.canCut(index, slot) {
             // In auto, a lone drawing is cut only when it is clearly wider than tall.
@@ -160,6 +161,7 @@ extension Recognizer {
                     for index in path {
                         var glyph = own[index]
                         glyph.cut = path.count > 1
+                        glyph.onImagePage = fromImage
                         members.append(glyphs.count)
                         glyphs.append(glyph)
                     }
@@ -172,18 +174,21 @@ extension Recognizer {
             if !words.isEmpty { lines.append(ReadLine(words: words, box: PageLayout.union(words.map(\.box)))) }
         }
         if glyphs.isEmpty { throw .input(.empty) }
-        if auto && glyphs.count == 1 { return RecognitionResult(glyphs: glyphs, timings: timings) }
+        if auto && glyphs.count == 1 {
+            glyphs[0].onImagePage = false  // one glyph in auto: `single`'s answer
+            return RecognitionResult(glyphs: glyphs, timings: timings)
+        }
         return RecognitionResult(glyphs: glyphs, timings: timings, lines: lines)
     }
 }
 
 extension RecognizedGlyph {
     /// How surely a piece cut out of touching ink is a digit: the confidence of the digit it
-    /// reads as (`cutDigit`), discounted by `CutChoice.refusedPiecePrior` when the rejection
+    /// reads as (`pageDigit`), discounted by `CutChoice.refusedPiecePrior` when the rejection
     /// rule refused it (a digit cut out with a stroke end of its neighbour is often refused, and
     /// scoring it 0 left whole numbers read as one "?").
     var pieceConfidence: Float {
-        (cutDigit?.confidence ?? 0) * (decision == .classified ? 1 : CutChoice.refusedPiecePrior)
+        (pageDigit?.confidence ?? 0) * (decision == .classified ? 1 : CutChoice.refusedPiecePrior)
     }
 
     /// The probability of its most probable digit, or 0 when the rejection rule refused it.

@@ -32,6 +32,9 @@ public enum RecognitionError: Error, Sendable, Equatable, CustomStringConvertibl
 public struct RankedLabel: Sendable, Equatable {
     public var label: String
     public var confidence: Float
+
+    /// Whether the label is one of the digits 0-9.
+    public var isDigit: Bool { label.count == 1 && label.first?.isNumber == true }
 }
 
 /// Whether a glyph's label is the network's top class or the manifest's rejection rule
@@ -70,24 +73,31 @@ public struct RecognizedGlyph: Sendable {
     /// The un-normalized 28x28 model input, for debug previews.
     public var input: PreparedGlyph
     /// Whether a page reading cut this glyph out of touching ink (`CutChoice`). Such a glyph
-    /// was chosen for how surely it is a digit, so it reads as a digit (`cutDigit`).
+    /// was chosen for how surely it is a digit, so it reads as a digit (`pageDigit`).
     public var cut = false
+    /// Whether a page reading of an image read this glyph among others (one glyph in `auto`
+    /// answers as `single` does): read as a digit, it reads as `pageDigit`. Strokes keep the
+    /// class network's digit: the head was trained on scanned digits only, and on the
+    /// rendered stroke templates of training/canvas.py (seeds 11-13, 2000 digits each) the
+    /// combined digit was right 0.3 to 0.9 points less often than the class network's.
+    public var onImagePage = false
     /// The page head's reading; nil for a model without one.
     public var piece: PieceReading?
 
     /// The network's top class (for a rejected glyph, what it resembled most).
     public var best: RankedLabel { ranking[0] }
 
-    /// What a glyph cut out of touching ink reads as: the digit both readings of it agree on
-    /// most, the one with the highest class probability^(1 − w) · piece-digit probability^w
-    /// (w: `CutChoice.pieceDigitWeight`), that product its confidence; without the page head,
-    /// the class network's most probable digit. The head was trained on digits cut out of
-    /// touching pairs, with their neighbour's stroke ends beside them, and names 96.5 % of
-    /// validation ones where the class network names 92.8 % (training/page_head.py); the class
-    /// network, trained on whole glyphs and on other drawings, knows when a piece is half of a
-    /// wide digit or no digit at all, which the head, taught on digits only, reads surely as a
-    /// digit. Which cut to keep is chosen on the same product (`pieceConfidence`).
-    public var cutDigit: RankedLabel? {
+    /// What a digit of a page reads as: the digit both readings of it agree on most, the one
+    /// with the highest class probability^(1 − w) · piece-digit probability^w (w:
+    /// `CutChoice.pieceDigitWeight`), that product its confidence; without the page head, the
+    /// class network's most probable digit. The head was trained on digits cut out of touching
+    /// pairs, with their neighbour's stroke ends beside them, and on whole digits, and names
+    /// 96.5 % of validation cut ones where the class network names 92.8 %
+    /// (training/page_head.py); the class network, trained on whole glyphs and on other
+    /// drawings, knows when a piece is half of a wide digit or no digit at all, which the head,
+    /// taught on digits only, reads surely as a digit. Which cut to keep is chosen on the same
+    /// product (`pieceConfidence`).
+    public var pageDigit: RankedLabel? {
         guard let piece else { return bestDigit }
         let weight = CutChoice.pieceDigitWeight
         return piece.digits.compactMap { digit -> RankedLabel? in
@@ -98,16 +108,17 @@ public struct RecognizedGlyph: Sendable {
     }
 
     /// The most probable digit of the ranking (a cut piece can only be a digit).
-    public var bestDigit: RankedLabel? { ranking.first { $0.label.count == 1 && $0.label.first?.isNumber == true } }
+    public var bestDigit: RankedLabel? { ranking.first(where: \.isDigit) }
 
     /// What the glyph reads as. A rejected glyph reads as `scribble`, as sure as the
     /// probability mass outside its top class: with a `max_probability` score, 1 − the score.
     public var answer: RankedLabel {
         // A glyph cut out of touching ink was chosen for how surely it is a digit (refused or
-        // not: `CutChoice.refusedPiecePrior`), so it reads as a digit.
-        if cut { return cutDigit ?? best }
+        // not: `CutChoice.refusedPiecePrior`), so it reads as a digit; a digit among others on a
+        // page reads as both networks read it.
+        if cut { return pageDigit ?? best }
         switch decision {
-        case .classified: return best
+        case .classified: return onImagePage && best.isDigit ? pageDigit ?? best : best
         case .rejected: return RankedLabel(label: RejectionRule.rejectedLabel, confidence: max(0, 1 - best.confidence))
         }
     }

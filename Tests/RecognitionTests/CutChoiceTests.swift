@@ -141,6 +141,24 @@ import Preprocessing
         return glyph
     }
 
+    @Test func aWholeDigitOfAnImagePageReadsAsThePageDigitAndNothingElseDoes() {
+        var whole = Self.pieceFavouringNine(by: 4)
+        whole.cut = false
+        #expect(whole.answer.label == "4")  // single, multi, a stroke page: the class network's
+        whole.onImagePage = true
+        #expect(whole.answer == whole.pageDigit)
+        #expect(whole.answer.label == "9")
+        // A star stays a star, a refused glyph refused.
+        var star = WorthCuttingTests.read("star", 0.8)
+        star.piece = whole.piece
+        star.onImagePage = true
+        #expect(star.answer.label == "star")
+        var refused = WorthCuttingTests.read("4", 0.8, decision: .rejected)
+        refused.piece = whole.piece
+        refused.onImagePage = true
+        #expect(refused.answer.label == "scribble")
+    }
+
     @Test func aCutGlyphReadsAsTheDigitBothReadingsAgreeOnMost() throws {
         let weight = CutChoice.pieceDigitWeight
         // The head sure of a 9: its piece digit outweighs the class network's 4.

@@ -73,14 +73,16 @@ def touching_shift(canvas: np.ndarray, glyph: np.ndarray, top: int, left: int) -
     return left
 
 
-def compose_page(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, touching: bool = False):
+def compose_page(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, touching: bool = False,
+                 scale: float = 1.0):
     """One page: (uint8 image, dark ink on light paper; its text, numbers separated by one
-    space, lines by a newline)."""
+    space, lines by a newline). `scale` multiplies the line heights (36-64 px at 1; 0.5 is
+    small writing or a coarse scan), the same seed giving the same numbers and layout."""
     lines = []
     for _ in range(rng.integers(2, 5)):
         lines.append([[int(rng.integers(len(images))) for _ in range(rng.integers(1, 5))]
                       for _ in range(rng.integers(1, 4))])
-    heights = [int(rng.integers(36, 64)) for _ in lines]
+    heights = [max(8, int(int(rng.integers(36, 64)) * scale)) for _ in lines]
     width = 60 + max(sum(len(word) * int(h * 0.9) + int(h * 1.8) for word in line) for line, h in zip(lines, heights))
     height = 40 + sum(int(h * 1.7) for h in heights)
     ink = np.zeros((height + 40, width + 80), np.float32)
@@ -167,14 +169,15 @@ def png_grey(image: np.ndarray) -> bytes:
             + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
 
 
-def generate(out: str, count: int, touching: bool, seed: int, mnist_dir: str = DEFAULT_MNIST) -> None:
+def generate(out: str, count: int, touching: bool, seed: int, mnist_dir: str = DEFAULT_MNIST,
+             scale: float = 1.0) -> None:
     """Writes `count` pages as page-NNNN.png and their texts to labels.json."""
     images, labels = load_validation_digits(mnist_dir)
     rng = np.random.default_rng(seed)
     os.makedirs(out, exist_ok=True)
     texts = {}
     for n in range(count):
-        page, text = compose_page(rng, images, labels, touching)
+        page, text = compose_page(rng, images, labels, touching, scale)
         name = f"page-{n:04d}.png"
         with open(os.path.join(out, name), "wb") as f:
             f.write(png_grey(page))
@@ -241,6 +244,7 @@ def main(argv=None) -> None:
     g.add_argument("--touching", action="store_true")
     g.add_argument("--seed", type=int, default=1)
     g.add_argument("--mnist", default=DEFAULT_MNIST)
+    g.add_argument("--scale", type=float, default=1.0, help="line heights times this (36-64 px at 1)")
     c = sub.add_parser("scan", help="write one 1200x800 page of 40 digits (the page benchmark's input)")
     c.add_argument("--out", required=True, help="PNG file to write; its text goes to stdout")
     c.add_argument("--seed", type=int, default=1)
@@ -252,7 +256,7 @@ def main(argv=None) -> None:
     m.add_argument("folders", nargs="+")
     args = parser.parse_args(argv)
     if args.command == "generate":
-        generate(args.out, args.count, args.touching, args.seed, args.mnist)
+        generate(args.out, args.count, args.touching, args.seed, args.mnist, args.scale)
     elif args.command == "scan":
         images, labels = load_validation_digits(args.mnist)
         page, text = compose_scan(np.random.default_rng(args.seed), images, labels, digits=args.digits)

@@ -34,6 +34,15 @@ def test_a_page_has_lines_of_numbers_and_dark_ink_on_light_paper(tiny_data):
     assert page.dtype == np.uint8 and np.median(page) > 200 and page.min() < 100
 
 
+def test_a_smaller_scale_writes_the_same_numbers_smaller(tiny_data):
+    images, labels = pages.load_validation_digits(tiny_data[0])
+    full, text = pages.compose_page(np.random.default_rng(3), images, labels)
+    half, half_text = pages.compose_page(np.random.default_rng(3), images, labels, scale=0.5)
+    assert half_text == text
+    ink_rows = lambda page: int(((page < 128).any(1)).sum())  # noqa: E731
+    assert 0.35 * ink_rows(full) < ink_rows(half) < 0.65 * ink_rows(full)
+
+
 def test_touching_digits_share_ink():
     # Two bars, each 4 px wide: pushed together, their ink must meet.
     images = np.zeros((2, 28, 28), np.uint8)

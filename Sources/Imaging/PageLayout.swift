@@ -111,18 +111,31 @@ public enum PageLayout {
     /// A fragment joins its nearer neighbour in the line when the gap between their boxes is
     /// at most this many line heights (gaps inside a number are narrower, between numbers wider).
     public static let fragmentReach = 0.35
+    /// A fragment with no glyph within reach whose longer side is below this many line heights
+    /// is dust, not a glyph: a speck that the page-wide speck rule kept because the page's
+    /// digits are small (that rule weighs a speck against the largest component's pixels).
+    public static let dustSize = 0.25
 
-    /// For one line's glyph boxes, given left to right: the index of the neighbour each
-    /// fragment joins (`fragmentHeight`, `fragmentReach`, in heights of the line's glyphs), nil
-    /// for a box that stays a glyph.
-    /// Fragments join only glyphs that are no fragments themselves; a fragment with no glyph
-    /// within reach stays alone.
-    public static func fragmentOwners(_ boxes: [GlyphBox]) -> [Int?] {
+    /// What a region of a line is to the page reader.
+    public enum FragmentRole: Equatable, Sendable {
+        /// A glyph of its own.
+        case glyph
+        /// Part of the glyph at this index (a 1's flick, a 5's bar).
+        case joins(Int)
+        /// Dust, to be dropped.
+        case dust
+    }
+
+    /// For one line's glyph boxes, given left to right: what each one is (`fragmentHeight`,
+    /// `fragmentReach`, `dustSize`, in heights of the line's glyphs). Fragments join only
+    /// glyphs that are no fragments themselves; a fragment with no glyph within reach stays
+    /// alone, unless it is dust.
+    public static func fragmentRoles(_ boxes: [GlyphBox]) -> [FragmentRole] {
         // The line's height from its glyphs, not its fragments: the median of the boxes at
         // least half as tall as the tallest.
         let tallest = boxes.map(\.height).max() ?? 0
         let height = median(boxes.map(\.height).filter { $0 >= 0.5 * tallest })
-        guard boxes.count > 1, height > 0 else { return boxes.map { _ in nil } }
+        guard boxes.count > 1, height > 0 else { return boxes.map { _ in .glyph } }
         let fragment = boxes.map {
             ($0.height < fragmentHeight * height && $0.width < fragmentWidth * height)
                 || ($0.height < sliverHeight * height && $0.width < sliverWidth * height)
@@ -130,10 +143,13 @@ public enum PageLayout {
         func gap(_ a: GlyphBox, _ b: GlyphBox) -> Double {
             max(0, max(b.x - (a.x + a.width), a.x - (b.x + b.width)))
         }
-        return boxes.indices.map { i -> Int? in
-            guard fragment[i] else { return nil }
+        return boxes.indices.map { i -> FragmentRole in
+            guard fragment[i] else { return .glyph }
             let owners = boxes.indices.filter { !fragment[$0] && gap(boxes[i], boxes[$0]) <= fragmentReach * height }
-            return owners.min { (gap(boxes[i], boxes[$0]), $0) < (gap(boxes[i], boxes[$1]), $1) }
+            if let owner = owners.min(by: { (gap(boxes[i], boxes[$0]), $0) < (gap(boxes[i], boxes[$1]), $1) }) {
+                return .joins(owner)
+            }
+            return max(boxes[i].width, boxes[i].height) < dustSize * height ? .dust : .glyph
         }
     }
 

@@ -33,17 +33,17 @@ public enum PageSegmentation {
     }
 
     /// `regions` (one line's, left to right) with each fragment merged into the glyph it
-    /// belongs to (`PageLayout.fragmentOwners`), still left to right.
+    /// belongs to and dust dropped (`PageLayout.fragmentRoles`), still left to right.
     static func attachingFragments(_ regions: [Segmentation.Region]) -> [Segmentation.Region] {
-        let owners = PageLayout.fragmentOwners(regions.map { GlyphBox($0.box) })
-        guard owners.contains(where: { $0 != nil }) else { return regions }
+        let roles = PageLayout.fragmentRoles(regions.map { GlyphBox($0.box) })
+        guard roles.contains(where: { $0 != .glyph }) else { return regions }
         var merged = regions
-        for (index, owner) in owners.enumerated() {
-            guard let owner else { continue }
+        for (index, role) in roles.enumerated() {
+            guard case .joins(let owner) = role else { continue }
             merged[owner].box = merged[owner].box.union(regions[index].box)
             merged[owner].labels += regions[index].labels
         }
-        return merged.indices.filter { owners[$0] == nil }.map { merged[$0] }
+        return merged.indices.filter { roles[$0] == .glyph }.map { merged[$0] }
             .sorted { ($0.box.minX, $0.box.minY) < ($1.box.minX, $1.box.minY) }
     }
 

@@ -44,21 +44,30 @@ import Testing
     @Test func aFragmentJoinsTheNearerGlyphWithinReach() {
         // Glyphs 40 px tall: a dot 6 px right of the first (a "1" written with a flick), a bar
         // 10 px left of the third (a 5's bar that overlaps it by less than half), and a speck
-        // 60 px (1.5 line heights) from everything.
+        // 60 px (1.5 line heights) from everything, which is dust.
         let boxes = [box(0, 0, 10, 40), box(16, 10, 5, 5), box(40, 0, 25, 40),
                      box(55, 0, 25, 8), box(100, 0, 22, 40), box(180, 20, 4, 4)]
-        #expect(PageLayout.fragmentOwners(boxes) == [nil, 0, nil, 2, nil, nil])
+        #expect(PageLayout.fragmentRoles(boxes) == [.glyph, .joins(0), .glyph, .joins(2), .glyph, .dust])
         // Nothing is a fragment on a line of full-height glyphs, however close.
-        #expect(PageLayout.fragmentOwners([box(0, 0, 20, 40), box(21, 0, 20, 38)]) == [nil, nil])
+        #expect(PageLayout.fragmentRoles([box(0, 0, 20, 40), box(21, 0, 20, 38)]) == [.glyph, .glyph])
         // A fragment never owns another, and a lone glyph has nothing to join.
-        #expect(PageLayout.fragmentOwners([box(0, 0, 20, 40), box(22, 0, 5, 5), box(28, 0, 5, 5), box(60, 0, 20, 40)])
-            == [nil, 0, 0, nil])
-        #expect(PageLayout.fragmentOwners([box(0, 0, 5, 5)]) == [nil])
+        #expect(PageLayout.fragmentRoles([box(0, 0, 20, 40), box(22, 0, 5, 5), box(28, 0, 5, 5), box(60, 0, 20, 40)])
+            == [.glyph, .joins(0), .joins(0), .glyph])
+        #expect(PageLayout.fragmentRoles([box(0, 0, 5, 5)]) == [.glyph])
         // A wide bar a third of the height, and a thin sliver 0.6 high, are fragments too; a
         // "1" as tall as its line is not, however thin.
-        #expect(PageLayout.fragmentOwners([box(0, 0, 30, 40), box(32, 0, 36, 13), box(100, 0, 3, 24), box(105, 0, 25, 40),
-                                           box(140, 0, 4, 39), box(150, 0, 25, 40)])
-            == [nil, 0, 3, nil, nil, nil])
+        #expect(PageLayout.fragmentRoles([box(0, 0, 30, 40), box(32, 0, 36, 13), box(100, 0, 3, 24), box(105, 0, 25, 40),
+                                          box(140, 0, 4, 39), box(150, 0, 25, 40)])
+            == [.glyph, .joins(0), .joins(3), .glyph, .glyph, .glyph])
+    }
+
+    @Test func aFragmentOutOfReachStaysAGlyphUnlessItIsDust() {
+        // Line height 40, everything 1.5 line heights from the rest: a bar 0.3 line heights
+        // long (a minus sign, say) stays a glyph; a mark whose longer side is 9 px (0.225) is dust.
+        let glyphs = [box(0, 0, 20, 40), box(200, 0, 20, 40)]
+        #expect(PageLayout.fragmentRoles(glyphs + [box(80, 20, 12, 3)]) == [.glyph, .glyph, .glyph])
+        #expect(PageLayout.fragmentRoles(glyphs + [box(80, 20, 9, 9)]) == [.glyph, .glyph, .dust])
+        #expect(PageLayout.fragmentRoles(glyphs + [box(80, 20, 10, 10)]) == [.glyph, .glyph, .glyph])
     }
 
     @Test func wordsBreakAtGapsWideForTheLine() {

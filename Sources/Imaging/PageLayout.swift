@@ -116,6 +116,23 @@ public enum PageLayout {
     /// digits are small (that rule weighs a speck against the largest component's pixels).
     public static let dustSize = 0.25
 
+    /// The height of one line's glyphs, not its fragments: the median of its boxes at least
+    /// half as tall as the tallest.
+    public static func glyphHeight(_ boxes: [GlyphBox]) -> Double {
+        let tallest = boxes.map(\.height).max() ?? 0
+        return median(boxes.map(\.height).filter { $0 >= 0.5 * tallest })
+    }
+
+    /// Which of a page's lines, given as their glyph heights (`glyphHeight`), are dust: lines
+    /// whose glyphs are under `dustSize` of the page's tallest line's. On a page of few
+    /// digits and many specks, the specks outnumber the digits, the median height that picks
+    /// the seeds of lines is a speck's, and specks of paper between the lines seed lines of
+    /// their own.
+    public static func dustLines(_ heights: [Double]) -> [Bool] {
+        let tallest = heights.max() ?? 0
+        return heights.map { $0 < dustSize * tallest }
+    }
+
     /// What a region of a line is to the page reader.
     public enum FragmentRole: Equatable, Sendable {
         /// A glyph of its own.
@@ -131,10 +148,7 @@ public enum PageLayout {
     /// glyphs that are no fragments themselves; a fragment with no glyph within reach stays
     /// alone, unless it is dust.
     public static func fragmentRoles(_ boxes: [GlyphBox]) -> [FragmentRole] {
-        // The line's height from its glyphs, not its fragments: the median of the boxes at
-        // least half as tall as the tallest.
-        let tallest = boxes.map(\.height).max() ?? 0
-        let height = median(boxes.map(\.height).filter { $0 >= 0.5 * tallest })
+        let height = glyphHeight(boxes)
         guard boxes.count > 1, height > 0 else { return boxes.map { _ in .glyph } }
         let fragment = boxes.map {
             ($0.height < fragmentHeight * height && $0.width < fragmentWidth * height)

@@ -22,14 +22,14 @@ public enum PageSegmentation {
     ) throws(ImagingError) -> Layout<Segmentation.Region> {
         let kept = try Segmentation.significant(map, limit: limit)
         let boxes = kept.map { GlyphBox(map.components[$0].box) }
-        var count = 0
-        let layout = PageLayout.lines(boxes).map { line -> [[Segmentation.Region]] in
-            let regions = attachingFragments(Segmentation.mergeOverlapping(line.map { kept[$0] }, of: map))
-            count += regions.count
-            return PageLayout.words(regions.map { GlyphBox($0.box) }).map { $0.map { regions[$0] } }
+        var lines = PageLayout.lines(boxes).map { line in
+            attachingFragments(Segmentation.mergeOverlapping(line.map { kept[$0] }, of: map))
         }
+        let dust = PageLayout.dustLines(lines.map { line in PageLayout.glyphHeight(line.map { GlyphBox($0.box) }) })
+        lines = lines.indices.filter { !dust[$0] }.map { lines[$0] }
+        let count = lines.reduce(0) { $0 + $1.count }
         if count > limit { throw .tooManyGlyphs(count: count, limit: limit) }
-        return layout
+        return lines.map { regions in PageLayout.words(regions.map { GlyphBox($0.box) }).map { $0.map { regions[$0] } } }
     }
 
     /// `regions` (one line's, left to right) with each fragment merged into the glyph it

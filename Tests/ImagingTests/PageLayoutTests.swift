@@ -61,6 +61,13 @@ import Testing
             == [.glyph, .joins(0), .joins(3), .glyph, .glyph, .glyph])
     }
 
+    @Test func aLineOfGlyphsUnderAQuarterOfThePagesTallestIsDust() {
+        #expect(PageLayout.glyphHeight([box(0, 0, 20, 40), box(30, 0, 5, 5), box(40, 0, 20, 36), box(70, 0, 20, 30)]) == 36)
+        #expect(PageLayout.dustLines([40, 3, 9.9, 10, 64]) == [false, true, true, true, false])
+        #expect(PageLayout.dustLines([40, 3, 10]) == [false, true, false])
+        #expect(PageLayout.dustLines([]) == [])
+    }
+
     @Test func aFragmentOutOfReachStaysAGlyphUnlessItIsDust() {
         // Line height 40, everything 1.5 line heights from the rest: a bar 0.3 line heights
         // long (a minus sign, say) stays a glyph; a mark whose longer side is 9 px (0.225) is dust.

@@ -141,15 +141,32 @@ public enum GlyphCuts {
         return spaced(valleys, margin: margin, atMost: maxValleys).sorted()
     }
 
+    /// The width of one handwritten digit, in line heights, that `evenCuts` divides a region by.
+    public static let typicalDigitWidth = 0.6
+
+    /// Columns (offsets into a region `width` pixels wide) that divide it into as many equal
+    /// parts as it holds digits of `typicalDigitWidth` (rounded; none below two): where two
+    /// digits touch along a stroke, neither the outline nor the column profile may dip at the
+    /// seam, but a run of touching digits is still about that wide each.
+    public static func evenCuts(width: Int, lineHeight: Double) -> [Int] {
+        guard lineHeight > 0 else { return [] }
+        let parts = Int((Double(width) / (typicalDigitWidth * lineHeight)).rounded())
+        guard parts >= 2 else { return [] }
+        return (1..<parts).map { Int((Double($0 * width) / Double(parts)).rounded()) }
+    }
+
     /// The candidate cuts of a region: its outline's valleys, then its column profile's minima
-    /// (`cutColumns`) at least a minimum piece width from those, at most `maxCuts` in all,
-    /// left to right.
+    /// (`cutColumns`), then its even divisions (`evenCuts`), each at least a minimum piece width
+    /// from those before, at most `maxCuts` in all, left to right.
     public static func candidateCuts(
         _ region: Segmentation.Region, of map: Segmentation.ComponentMap, lineHeight: Double
     ) -> [Int] {
-        spaced(cutColumns(profile: columnProfile(region, of: map), lineHeight: lineHeight),
-               margin: cutMargin(lineHeight), atMost: maxCuts,
-               after: contourValleys(region, of: map, lineHeight: lineHeight)).sorted()
+        let margin = cutMargin(lineHeight)
+        let shaped = spaced(cutColumns(profile: columnProfile(region, of: map), lineHeight: lineHeight),
+                            margin: margin, atMost: maxCuts,
+                            after: contourValleys(region, of: map, lineHeight: lineHeight))
+        return spaced(evenCuts(width: region.box.width, lineHeight: lineHeight), margin: margin, atMost: maxCuts,
+                      after: shaped).sorted()
     }
 
     /// The pieces worth classifying between `boundaries` (ascending column offsets, the two

@@ -125,6 +125,22 @@ import Testing
         #expect(GlyphCuts.contourValleys(region, of: map, lineHeight: 80) == [])
     }
 
+    @Test func aRunAsWideAsSeveralDigitsIsAlsoCutEvenly() throws {
+        // 120 px in a 50 px line: four digits of 0.6 line heights; 40 px: one, not cut.
+        #expect(GlyphCuts.evenCuts(width: 120, lineHeight: 50) == [30, 60, 90])
+        #expect(GlyphCuts.evenCuts(width: 45, lineHeight: 50) == [23])  // 22.5, rounded
+        #expect(GlyphCuts.evenCuts(width: 40, lineHeight: 50) == [])
+        // A solid bar 96 px wide in a 40 px line offers no valley and no profile minimum away
+        // from its ends, but its even divisions are candidate cuts.
+        var bar = GreyImage(width: 110, height: 50)
+        for y in 5..<45 { for x in 5..<101 { bar[x, y] = 1 } }
+        let map = Segmentation.components(of: bar)
+        let region = try #require(PageSegmentation.regions(of: map).first?.first?.first)
+        #expect(GlyphCuts.contourValleys(region, of: map, lineHeight: 40) == [])
+        let cuts = GlyphCuts.candidateCuts(region, of: map, lineHeight: 40)
+        #expect([24, 48, 72].allSatisfy { cut in cuts.contains { abs($0 - cut) < GlyphCuts.cutMargin(40) } }, "\(cuts)")
+    }
+
     @Test func piecesRespectWidthLimits() {
         // Boundaries at 0, 3, 20, 44 of a region in a 40 px line: 3 px is below the minimum piece
         // width (4 px), so only pieces starting or ending elsewhere are kept, and the whole.

@@ -73,11 +73,17 @@ def touching_shift(canvas: np.ndarray, glyph: np.ndarray, top: int, left: int) -
     return left
 
 
+# A rule of ruled paper: this many pixels thick, this dark (in ink units: 1 is the pen).
+RULE_THICKNESS, RULE_INK = 2, 0.45
+
+
 def compose_page(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, touching: bool = False,
-                 scale: float = 1.0):
+                 scale: float = 1.0, ruled: bool = False):
     """One page: (uint8 image, dark ink on light paper; its text, numbers separated by one
     space, lines by a newline). `scale` multiplies the line heights (36-64 px at 1; 0.5 is
-    small writing or a coarse scan), the same seed giving the same numbers and layout."""
+    small writing or a coarse scan); `ruled` writes each line on a rule across the page, level
+    with the median bottom of its digits (ruled paper: most digits touch it, some cross it).
+    The same seed gives the same numbers and layout whatever the two."""
     lines = []
     for _ in range(rng.integers(2, 5)):
         lines.append([[int(rng.integers(len(images))) for _ in range(rng.integers(1, 5))]
@@ -86,9 +92,10 @@ def compose_page(rng: np.random.Generator, images: np.ndarray, labels: np.ndarra
     width = 60 + max(sum(len(word) * int(h * 0.9) + int(h * 1.8) for word in line) for line, h in zip(lines, heights))
     height = 40 + sum(int(h * 1.7) for h in heights)
     ink = np.zeros((height + 40, width + 80), np.float32)
-    text_lines = []
+    text_lines, rules = [], []
     baseline = 30
     for line, h in zip(lines, heights):
+        bottoms = []
         slope = rng.uniform(-0.04, 0.04)
         x = int(rng.integers(20, 40))
         words = []
@@ -105,13 +112,18 @@ def compose_page(rng: np.random.Generator, images: np.ndarray, labels: np.ndarra
                         x += int(h * rng.uniform(0.08, 0.25))
                 x = max(0, min(x, ink.shape[1] - gw))
                 ink[top:top + gh, x:x + gw] = np.maximum(ink[top:top + gh, x:x + gw], glyph)
+                bottoms.append(top + gh)
                 x += gw
             x += int(h * rng.uniform(0.9, 1.6))
             words.append("".join(str(int(labels[i])) for i in word))
         text_lines.append(" ".join(words))
+        rules.append(int(np.median(bottoms)))
         baseline += int(h * rng.uniform(1.5, 1.8))
     ys, xs = np.nonzero(ink > 0)
     ink = ink[:ys.max() + 30, :xs.max() + 30]
+    if ruled:
+        for y in rules:
+            ink[y - RULE_THICKNESS:y] = np.maximum(ink[y - RULE_THICKNESS:y], RULE_INK)
     paper = 0.9 + rng.normal(0, rng.uniform(0.01, 0.03), ink.shape)
     for _ in range(rng.integers(0, 6)):  # specks of dust: a pixel or two
         sy, sx = rng.integers(ink.shape[0] - 2), rng.integers(ink.shape[1] - 2)
@@ -170,14 +182,14 @@ def png_grey(image: np.ndarray) -> bytes:
 
 
 def generate(out: str, count: int, touching: bool, seed: int, mnist_dir: str = DEFAULT_MNIST,
-             scale: float = 1.0) -> None:
+             scale: float = 1.0, ruled: bool = False) -> None:
     """Writes `count` pages as page-NNNN.png and their texts to labels.json."""
     images, labels = load_validation_digits(mnist_dir)
     rng = np.random.default_rng(seed)
     os.makedirs(out, exist_ok=True)
     texts = {}
     for n in range(count):
-        page, text = compose_page(rng, images, labels, touching, scale)
+        page, text = compose_page(rng, images, labels, touching, scale, ruled)
         name = f"page-{n:04d}.png"
         with open(os.path.join(out, name), "wb") as f:
             f.write(png_grey(page))
@@ -245,6 +257,7 @@ def main(argv=None) -> None:
     g.add_argument("--seed", type=int, default=1)
     g.add_argument("--mnist", default=DEFAULT_MNIST)
     g.add_argument("--scale", type=float, default=1.0, help="line heights times this (36-64 px at 1)")
+    g.add_argument("--ruled", action="store_true", help="each line written on a rule across the page")
     c = sub.add_parser("scan", help="write one 1200x800 page of 40 digits (the page benchmark's input)")
     c.add_argument("--out", required=True, help="PNG file to write; its text goes to stdout")
     c.add_argument("--seed", type=int, default=1)
@@ -256,7 +269,7 @@ def main(argv=None) -> None:
     m.add_argument("folders", nargs="+")
     args = parser.parse_args(argv)
     if args.command == "generate":
-        generate(args.out, args.count, args.touching, args.seed, args.mnist, args.scale)
+        generate(args.out, args.count, args.touching, args.seed, args.mnist, args.scale, args.ruled)
     elif args.command == "scan":
         images, labels = load_validation_digits(args.mnist)
         page, text = compose_scan(np.random.default_rng(args.seed), images, labels, digits=args.digits)

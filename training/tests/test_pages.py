@@ -43,6 +43,16 @@ def test_a_smaller_scale_writes_the_same_numbers_smaller(tiny_data):
     assert 0.35 * ink_rows(full) < ink_rows(half) < 0.65 * ink_rows(full)
 
 
+def test_a_ruled_page_has_a_rule_across_it_under_each_line(tiny_data):
+    images, labels = pages.load_validation_digits(tiny_data[0])
+    plain, text = pages.compose_page(np.random.default_rng(3), images, labels)
+    ruled, ruled_text = pages.compose_page(np.random.default_rng(3), images, labels, ruled=True)
+    assert ruled_text == text and ruled.shape == plain.shape
+    across = (ruled < 200).mean(1) > 0.95  # rows dark from edge to edge
+    assert not ((plain < 200).mean(1) > 0.95).any()
+    assert across.sum() == pages.RULE_THICKNESS * len(text.split("\n"))
+
+
 def test_touching_digits_share_ink():
     # Two bars, each 4 px wide: pushed together, their ink must meet.
     images = np.zeros((2, 28, 28), np.uint8)

@@ -62,7 +62,7 @@ public func glyphs(from image: DecodedImage, mode: GlyphMode) throws(ImagingErro
 /// What segmenting an image works on: the ink mask's components, and the image and paper
 /// shade each glyph is cut out of.
 struct SegmentationInput {
-    let map: Segmentation.ComponentMap
+    var map: Segmentation.ComponentMap
     let source: GreyImage
     let fill: Float
     /// Subtracted from a crop of a levelled page (see `prepare`); 0 otherwise.

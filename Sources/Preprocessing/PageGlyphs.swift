@@ -79,7 +79,8 @@ public struct PreparedPage: Sendable {
 /// gives one region: a skull's jaw under its head) is one glyph that is never cut.
 public func pageGlyphs(from image: DecodedImage, auto: Bool = false) throws(ImagingError) -> PreparedPage {
     let grey = Preprocessor.desaturate(image)
-    let ink = try SegmentationInput(grey)
+    var ink = try SegmentationInput(grey)
+    ink.map = Rules.removed(from: ink.map)
     let layout = try PageSegmentation.regions(of: ink.map)
     func single() throws(ImagingError) -> PreparedGlyph {
         let (input, box) = try Preprocessor.prepare(grey)

@@ -13,18 +13,22 @@ import Testing
 
     /// Glyphs rendered on their own and set on a white page as dark ink: each line is a list
     /// of (drawing, left edge) pairs, lines `lineStep` px apart. Overlapping glyphs combine
-    /// by maximum, so two set closer than their ink touch.
-    static func page(_ lines: [[([[[Double]]], Int)]], width: Int, lineStep: Int = 110) throws -> [UInt8] {
+    /// by maximum, so two set closer than their ink touch. `ruled`: each line written on a
+    /// rule 2 px thick across the page, through the bottom of its lowest glyph.
+    static func page(_ lines: [[([[[Double]]], Int)]], width: Int, lineStep: Int = 110, ruled: Bool = false) throws -> [UInt8] {
         let height = lines.count * lineStep + 40
         var ink = GreyImage(width: width, height: height)
         for (row, line) in lines.enumerated() {
+            var bottom = 0
             for (drawing, left) in line {
                 let glyph = try StrokeRasterizer.render(Strokes.fromPairs(drawing) ?? [])
                 let top = 20 + row * lineStep
                 for y in 0..<glyph.height { for x in 0..<glyph.width where left + x < width {
                     ink[left + x, top + y] = max(ink[left + x, top + y], glyph[x, y])
+                    if glyph[x, y] > 0.5 { bottom = max(bottom, top + y) }
                 } }
             }
+            if ruled { for y in (bottom - 2)..<bottom { for x in 0..<width { ink[x, y] = max(ink[x, y], 0.6) } } }
         }
         return try PNGEncoder.encodeGrey(GreyImage(width: width, height: height, pixels: ink.pixels.map { 1 - $0 }))
     }
@@ -72,6 +76,18 @@ import Testing
             let multi = try await Self.post(port, "?mode=multi", png: png)
             #expect(multi.status == 200)
             #expect(multi.json["lines"] == nil)
+        }
+    }
+
+    @Test func numbersWrittenOnRuledPaperReadAsWithoutTheRules() async throws {
+        let lines = [[(API.one, 20), (API.zero, 45), (API.seven, 170)], [(API.seven, 20), (API.one, 95), (API.zero, 190)]]
+        let png = try Self.page(lines, width: 280, ruled: true)
+        try await API.withServer { port in
+            for query in ["?mode=page", ""] {
+                let page = try await Self.post(port, query, png: png)
+                #expect(page.status == 200)
+                #expect(page.json["text"] as? String == "10 7\n71 0", "\(query): \(page.text)")
+            }
         }
     }
 

@@ -1,0 +1,61 @@
+import Testing
+@testable import Imaging
+
+@Suite struct RulesTests {
+    func page(width: Int, height: Int, _ boxes: [PixelBox]) -> Segmentation.ComponentMap {
+        Segmentation.components(of: SegmentationTests().canvas(width: width, height: height, boxes))
+    }
+
+    /// Three "1"s 40 px tall, written on a rule 2 px thick across a 200 px page.
+    let ones = [PixelBox(minX: 20, minY: 10, maxX: 24, maxY: 52), PixelBox(minX: 60, minY: 10, maxX: 64, maxY: 52),
+                PixelBox(minX: 150, minY: 10, maxX: 154, maxY: 52)]
+
+    @Test func aRuleUnderTheDigitsIsErasedAndTheDigitsComeApart() {
+        let rule = PixelBox(minX: 0, minY: 50, maxX: 200, maxY: 52)
+        let ruled = page(width: 200, height: 70, ones + [rule])
+        #expect(ruled.components.count == 1)
+        let removed = Rules.removed(from: ruled)
+        #expect(removed.components.map(\.box) == ones.map { PixelBox(minX: $0.minX, minY: $0.minY, maxX: $0.maxX, maxY: 50) })
+    }
+
+    @Test func aStrokeThroughTheRuleKeepsItsInkThere() {
+        // The third "1" goes on 8 px below the rule: it stays one component, rule rows and all.
+        let rule = PixelBox(minX: 0, minY: 50, maxX: 200, maxY: 52)
+        let through = PixelBox(minX: 150, minY: 10, maxX: 154, maxY: 60)
+        let removed = Rules.removed(from: page(width: 200, height: 70, Array(ones.prefix(2)) + [through, rule]))
+        #expect(removed.components.map(\.box) == ones.prefix(2).map { PixelBox(minX: $0.minX, minY: $0.minY, maxX: $0.maxX, maxY: 50) }
+            + [through])
+        #expect(removed.components.last?.pixelCount == 4 * 50)
+    }
+
+    @Test func aVerticalRuleIsErasedToo() {
+        // A table's border down the left edge of a page 200 px tall, touching the first digit
+        // (on a page 70 px tall the border would be no longer than a "1" is tall).
+        let border = PixelBox(minX: 18, minY: 0, maxX: 20, maxY: 200)
+        let removed = Rules.removed(from: page(width: 200, height: 200, ones + [border]))
+        #expect(removed.components.map(\.box) == ones)
+    }
+
+    @Test func aTightCropOfOneGlyphIsLeftAsItIs() {
+        // A 7 whose bar crosses its whole image: the bar is about as long as the 7 is tall.
+        let seven = page(width: 40, height: 50, [PixelBox(minX: 0, minY: 0, maxX: 40, maxY: 4),
+                                                 PixelBox(minX: 30, minY: 4, maxX: 34, maxY: 50)])
+        #expect(Rules.removed(from: seven).components == seven.components)
+        // A 1 crosses its image top to bottom: without its stem, nothing is left.
+        let one = page(width: 10, height: 50, [PixelBox(minX: 3, minY: 0, maxX: 7, maxY: 50)])
+        #expect(Rules.removed(from: one).components == one.components)
+        // Joined 7s whose bars make one straight line across a tight crop: 120 px of bar on
+        // glyphs 50 px tall is under three glyph heights.
+        let bars = [PixelBox(minX: 0, minY: 0, maxX: 120, maxY: 4)] + (0..<4).map { PixelBox(minX: 24 + 30 * $0, minY: 4, maxX: 28 + 30 * $0, maxY: 50) }
+        let sevens = page(width: 120, height: 50, bars)
+        #expect(Rules.removed(from: sevens).components == sevens.components)
+    }
+
+    @Test func aPageWithoutARuleIsLeftAsItIs() {
+        let plain = page(width: 200, height: 70, ones)
+        #expect(Rules.removed(from: plain).components == plain.components)
+        // A stroke across most of the page but not 90 % of it is no rule.
+        let short = page(width: 200, height: 70, ones + [PixelBox(minX: 10, minY: 50, maxX: 180, maxY: 52)])
+        #expect(Rules.removed(from: short).components == short.components)
+    }
+}

@@ -36,6 +36,30 @@ import Testing
         #expect(removed.components.map(\.box) == ones)
     }
 
+    @Test func aRuleAskewIsErasedAlongItsSlant() {
+        // 400 px across, dropping a pixel every 80 (5 px in all, more than it is thick), under
+        // three "1"s 40 px tall that rest on it.
+        var image = GreyImage(width: 400, height: 80)
+        for x in 0..<400 { for y in (50 + x / 80)..<(52 + x / 80) { image[x, y] = 1 } }
+        let lefts = [40, 200, 330]
+        for left in lefts { for y in 10..<(50 + left / 80) { for x in left..<(left + 4) { image[x, y] = 1 } } }
+        let map = Segmentation.components(of: image)
+        #expect(map.components.count == 1)
+        let removed = Rules.removed(from: map)
+        #expect(removed.components.map(\.box) == lefts.map { PixelBox(minX: $0, minY: 10, maxX: $0 + 4, maxY: 50 + $0 / 80) })
+    }
+
+    @Test func aTablesFrameAndRulesAreErasedTogether() {
+        // One component: a frame round a 200 x 200 page, a rule across it, and a "1" on each.
+        let frame = [PixelBox(minX: 0, minY: 0, maxX: 200, maxY: 2), PixelBox(minX: 0, minY: 198, maxX: 200, maxY: 200),
+                     PixelBox(minX: 0, minY: 0, maxX: 2, maxY: 200), PixelBox(minX: 198, minY: 0, maxX: 200, maxY: 200),
+                     PixelBox(minX: 0, minY: 100, maxX: 200, maxY: 102)]
+        let digits = [PixelBox(minX: 60, minY: 50, maxX: 64, maxY: 100), PixelBox(minX: 60, minY: 148, maxX: 64, maxY: 198)]
+        let map = page(width: 200, height: 200, frame + digits)
+        #expect(map.components.count == 1)
+        #expect(Rules.removed(from: map).components.map(\.box) == digits)
+    }
+
     @Test func aTightCropOfOneGlyphIsLeftAsItIs() {
         // A 7 whose bar crosses its whole image: the bar is about as long as the 7 is tall.
         let seven = page(width: 40, height: 50, [PixelBox(minX: 0, minY: 0, maxX: 40, maxY: 4),

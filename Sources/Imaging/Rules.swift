@@ -17,8 +17,14 @@ public enum Rules {
     public static let ruleLength = 3.0
     /// Which are at least this many times as tall as the rule is thick.
     public static let glyphToThickness = 4.0
-    /// At most this many rules a page (each one costs a pass over its component's box).
+    /// At most this many rules a page, and the passes that find them (each one over its
+    /// component's box) over at most this many times the page's pixels in all: a table of 30
+    /// rules in one component fits, and a page of adversarial lines costs a bounded time.
     public static let maxRules = 64
+    public static let searchBudget = 32
+    /// A rule is at least this many times as long as it is thick: a dark band across a photo's
+    /// edge, or a solid blob, is no rule.
+    public static let lengthToThickness = 20
 
     /// A rule found in a component: the band across `low(at:)...high(at:)` of the straight line
     /// `across = intercept + slope · along`, from `start` to `end` along it (image columns for
@@ -49,6 +55,7 @@ public enum Rules {
     /// rule become components of their own); `map` itself when it has no rule.
     public static func removed(from map: Segmentation.ComponentMap) -> Segmentation.ComponentMap {
         var found: [Rule] = []
+        var budget = searchBudget * map.labels.count
         for horizontal in [true, false] {
             // Pixels of the rules found so far in this direction, not to be found again (a
             // vertical rule crosses the horizontal ones, and must not be cut short by them).
@@ -56,7 +63,8 @@ public enum Rules {
             for (index, component) in map.components.enumerated() {
                 let extent = horizontal ? (component.box.width, map.width) : (component.box.height, map.height)
                 guard Double(extent.0) >= crossingShare * Double(extent.1) else { continue }
-                while found.count < maxRules {
+                while found.count < maxRules, budget >= component.box.width * component.box.height {
+                    budget -= component.box.width * component.box.height
                     if taken == nil { taken = [Bool](repeating: false, count: map.labels.count) }
                     guard let rule = longestRule(of: Int32(index + 1), in: map, horizontal: horizontal,
                                                  taken: taken!) else { break }
@@ -137,6 +145,7 @@ public enum Rules {
         let saa = bare.reduce(0) { $0 + ($1.a - meanA) * ($1.a - meanA) }
         let sac = bare.reduce(0) { $0 + ($1.a - meanA) * (middle($1) - meanC) }
         let slope = saa > 0 ? sac / saa : 0
+        guard thickness * lengthToThickness <= best.length else { return nil }
         return Rule(horizontal: horizontal, start: along.lowerBound + best.i - best.length + 1,
                     end: along.lowerBound + best.i + 1, intercept: meanC - slope * meanA, slope: slope,
                     thickness: thickness)

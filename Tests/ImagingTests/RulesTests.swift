@@ -75,6 +75,24 @@ import Testing
         #expect(Rules.removed(from: sevens).components == sevens.components)
     }
 
+    @Test func aThickBandAcrossThePageIsNoRule() {
+        // A dark band 30 px thick along the top of a photo, the digits below it, one touching.
+        let band = PixelBox(minX: 0, minY: 0, maxX: 200, maxY: 30)
+        let touching = PixelBox(minX: 20, minY: 30, maxX: 24, maxY: 72)
+        let map = page(width: 200, height: 100, [band, touching, PixelBox(minX: 60, minY: 30, maxX: 64, maxY: 72)])
+        #expect(Rules.removed(from: map).components == map.components)
+    }
+
+    @Test func aMeshOfLinesCostsABoundedSearch() {
+        // One component of crossing lines every 4 px: at most `maxRules` are erased.
+        var mesh = GreyImage(width: 400, height: 400)
+        for y in stride(from: 0, to: 400, by: 4) { for x in 0..<400 { mesh[x, y] = 1 } }
+        for x in stride(from: 0, to: 400, by: 4) { for y in 0..<400 { mesh[x, y] = 1 } }
+        let map = Segmentation.components(of: mesh)
+        #expect(map.components.count == 1)
+        _ = Rules.removed(from: map)  // returns: no glyph is left taller than a line is thick
+    }
+
     @Test func aPageWithoutARuleIsLeftAsItIs() {
         let plain = page(width: 200, height: 70, ones)
         #expect(Rules.removed(from: plain).components == plain.components)

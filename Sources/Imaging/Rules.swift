@@ -8,8 +8,8 @@
 /// `glyphToThickness` times as tall as the rule is thick. The last two keep the glyphs of a
 /// tight crop: the bar of a 7 or the stem of a 1 crosses its whole image, but is about as long
 /// as the glyph is tall, and erasing a 1's stem leaves no glyph much taller than the stem is
-/// thick. A rule is erased as a straight band a pixel wider on each side than it is thick
-/// where nothing touches it, except where a stroke crosses the band (ink on both sides).
+/// thick. A rule is erased as the straight band fitted through its path, as thick as the rule
+/// is where nothing touches it, except where a stroke crosses the band (ink on both sides).
 public enum Rules {
     /// A rule's path of ink crosses at least this share of the page's width (height).
     public static let crossingShare = 0.9
@@ -54,6 +54,18 @@ public enum Rules {
     /// `map` with its rules' ink erased and the rest labelled again (the digits that touched a
     /// rule become components of their own); `map` itself when it has no rule.
     public static func removed(from map: Segmentation.ComponentMap) -> Segmentation.ComponentMap {
+        let found = candidates(in: map)
+        guard let longest = found.map(\.length).max(), let thickest = found.map(\.thickness).max() else { return map }
+        let without = erasing(found, from: map)
+        let glyph = PageLayout.glyphHeight(without.components.map { GlyphBox($0.box) })
+        guard glyph >= glyphToThickness * Double(thickest), Double(longest) >= ruleLength * glyph else { return map }
+        let rules = found.filter { Double($0.length) >= ruleLength * glyph }
+        return rules.count == found.count ? without : erasing(rules, from: map)
+    }
+
+    /// The paths across the page that may be rules, before the glyphs left without them are
+    /// measured: each component's, longest first, within `maxRules` and `searchBudget`.
+    static func candidates(in map: Segmentation.ComponentMap) -> [Rule] {
         var found: [Rule] = []
         var budget = searchBudget * map.labels.count
         for horizontal in [true, false] {
@@ -77,12 +89,7 @@ public enum Rules {
                 }
             }
         }
-        guard let longest = found.map(\.length).max(), let thickest = found.map(\.thickness).max() else { return map }
-        let without = erasing(found, from: map)
-        let glyph = PageLayout.glyphHeight(without.components.map { GlyphBox($0.box) })
-        guard glyph >= glyphToThickness * Double(thickest), Double(longest) >= ruleLength * glyph else { return map }
-        let rules = found.filter { Double($0.length) >= ruleLength * glyph }
-        return rules.count == found.count ? without : erasing(rules, from: map)
+        return found
     }
 
     /// The index of the pixel `along`, `across` of `rule`'s direction; nil off the image.
@@ -138,6 +145,7 @@ public enum Rules {
         // those runs (least squares).
         let widths = runs.map { $0.high - $0.low + 1 }.sorted()
         let thickness = widths[widths.count / 2]
+        guard thickness * lengthToThickness <= best.length else { return nil }
         let bare = runs.filter { $0.high - $0.low + 1 <= thickness }
         let middle = { (run: (a: Double, low: Int, high: Int)) in Double(run.low + run.high) / 2 }
         let n = Double(bare.count)
@@ -145,7 +153,6 @@ public enum Rules {
         let saa = bare.reduce(0) { $0 + ($1.a - meanA) * ($1.a - meanA) }
         let sac = bare.reduce(0) { $0 + ($1.a - meanA) * (middle($1) - meanC) }
         let slope = saa > 0 ? sac / saa : 0
-        guard thickness * lengthToThickness <= best.length else { return nil }
         return Rule(horizontal: horizontal, start: along.lowerBound + best.i - best.length + 1,
                     end: along.lowerBound + best.i + 1, intercept: meanC - slope * meanA, slope: slope,
                     thickness: thickness)

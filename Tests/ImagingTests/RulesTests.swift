@@ -76,21 +76,26 @@ import Testing
     }
 
     @Test func aThickBandAcrossThePageIsNoRule() {
-        // A dark band 30 px thick along the top of a photo, the digits below it, one touching.
-        let band = PixelBox(minX: 0, minY: 0, maxX: 200, maxY: 30)
-        let touching = PixelBox(minX: 20, minY: 30, maxX: 24, maxY: 72)
-        let map = page(width: 200, height: 100, [band, touching, PixelBox(minX: 60, minY: 30, maxX: 64, maxY: 72)])
+        // A dark band 12 px thick along the top of a 200 px photo, two "1"s 52 px tall below
+        // it, one touching: 200 px is over three glyph heights, the glyphs over four band
+        // thicknesses, but the band is not twenty times as long as it is thick.
+        let band = PixelBox(minX: 0, minY: 0, maxX: 200, maxY: 12)
+        let touching = PixelBox(minX: 20, minY: 12, maxX: 24, maxY: 64)
+        let map = page(width: 200, height: 80, [band, touching, PixelBox(minX: 60, minY: 12, maxX: 64, maxY: 64)])
+        #expect(Rules.candidates(in: map).isEmpty)
         #expect(Rules.removed(from: map).components == map.components)
     }
 
     @Test func aMeshOfLinesCostsABoundedSearch() {
-        // One component of crossing lines every 4 px: at most `maxRules` are erased.
+        // One component of crossing lines every 4 px, 100 each way: every search is a pass over
+        // the whole page, so the budget allows `searchBudget` of them, not one a line.
         var mesh = GreyImage(width: 400, height: 400)
         for y in stride(from: 0, to: 400, by: 4) { for x in 0..<400 { mesh[x, y] = 1 } }
         for x in stride(from: 0, to: 400, by: 4) { for y in 0..<400 { mesh[x, y] = 1 } }
         let map = Segmentation.components(of: mesh)
         #expect(map.components.count == 1)
-        _ = Rules.removed(from: map)  // returns: no glyph is left taller than a line is thick
+        let found = Rules.candidates(in: map)
+        #expect(!found.isEmpty && found.count <= Rules.searchBudget)
     }
 
     @Test func aPageWithoutARuleIsLeftAsItIs() {

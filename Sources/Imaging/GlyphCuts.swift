@@ -196,8 +196,8 @@ public enum GlyphCuts {
     /// The page head (training/page_head.py) was trained on pieces cut straight and reads such
     /// pieces best: at 1 (a cut that followed every slanted valley) touching pages read 90.4 /
     /// 90.9 % of characters (seeds 2 / 4), at 2, 3 and 5 91.7 / 92.7, 92.7 / 93.1 and 92.9 /
-    /// 93.3 %, at 10 or with a reach of one column as at 5; separated pages (seeds 1 / 3) read
-    /// as many pages exactly at each (docs/segmentation.md).
+    /// 93.3 %, at 10 or with a reach of one column within 0.1 points of 5; separated pages
+    /// (seeds 1 / 3) read as many pages exactly at each (docs/segmentation.md).
     public static let cutStepCost: Float = 5.0
 
     /// A cut through `region` near image column `column`: for each row of the region's box, top
